@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * s2attr: the callbacks KVM calls through the shim, and the shim's API
+ * looked up at load so that a kernel without the shim gets a clear error.
+ */
+
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+
+#include "s2attr.h"
+
+#define CREATE_TRACE_POINTS
+#include "s2attr_trace.h"
+
+/* Set at unload before the VMs' mappings are dropped: everything is stock. */
+bool s2attr_unloading;
+
+static int (*s2attr_register_fn)(const struct kvm_s2attr_ops *ops);
+static void (*s2attr_unregister_fn)(const struct kvm_s2attr_ops *ops);
+static void (*s2attr_unmap_fn)(struct kvm *kvm);
+
+static const enum s2attr_counter s2attr_refusal_counter[] = {
+	[S2ATTR_WHY_MTE]	= S2ATTR_REFUSED_MTE,
+	[S2ATTR_WHY_NOFWB]	= S2ATTR_REFUSED_NOFWB,
+	[S2ATTR_WHY_NODIC]	= S2ATTR_REFUSED_EXEC,
+};
+
+static void s2attr_account(struct s2attr_vm *vm, struct s2attr_decision d)
+{
+	enum s2attr_counter c;
+
+	if (d.result == S2ATTR_NORMAL)
+		c = S2ATTR_FAULTS_NORMAL;
+	else if (d.result == S2ATTR_STOCK)
+		c = S2ATTR_FAULTS_STOCK;
+	else
+		c = s2attr_refusal_counter[d.reason];
+	atomic64_inc(&vm->counters[c]);
+}
+
+/* Caller holds rcu_read_lock(), which keeps @vm alive. */
+static struct s2attr_decision s2attr_decide_for(struct s2attr_vm *vm,
+						struct kvm *kvm,
+						const struct kvm_s2attr_vma *vma,
+						bool exec)
+{
+	struct s2attr_facts facts = {
+		.vm_flags	= vma->vm_flags,
+		.prot		= pgprot_val(vma->vm_page_prot),
+		.fwb		= s2attr_fwb,
+		.dic		= s2attr_dic,
+		.mte		= kvm_has_mte(kvm),
+		.exec		= exec,
+	};
+
+	/*
+	 * Pairs with the smp_wmb() in kvm_mmu_invalidate_end(): KVM read
+	 * mmu_invalidate_seq before calling us, so if we see the old
+	 * @enabled, the unmap that follows a toggle makes this fault retry.
+	 */
+	smp_rmb();
+	facts.enabled = vm && READ_ONCE(vm->enabled) && !READ_ONCE(s2attr_unloading);
+	return s2attr_decide(&facts);
+}
+
+static void s2attr_log_refusal(const struct s2attr_vm *vm, const char *what,
+			       u64 ipa, struct s2attr_decision d)
+{
+	if (d.result == S2ATTR_REFUSE || d.result == S2ATTR_REFUSE_EXEC)
+		pr_warn_ratelimited("s2attr: VM %s: refused %s at IPA 0x%llx: %s\n",
+				    vm->name, what, ipa, s2attr_reason_name(d.reason));
+}
+
+static int s2attr_hook_fault(struct kvm *kvm, const struct kvm_s2attr_fault *f)
+{
+	struct s2attr_decision d;
+	struct s2attr_vm *vm;
+
+	rcu_read_lock();
+	vm = s2attr_vm_find(kvm);
+	d = s2attr_decide_for(vm, kvm, &f->vma, f->exec);
+	if (vm) {
+		s2attr_account(vm, d);
+		s2attr_log_refusal(vm, f->exec ? "exec" : "fault", f->ipa, d);
+		trace_s2attr_decision(vm->name, f->ipa, f->pfn,
+				      (pgprot_val(f->vma.vm_page_prot) & PTE_ATTRINDX_MASK) >> 2,
+				      d.result, d.reason);
+	}
+	rcu_read_unlock();
+
+	switch (d.result) {
+	case S2ATTR_NORMAL:
+		return KVM_S2ATTR_NORMAL;
+	case S2ATTR_REFUSE:
+		return -EFAULT;
+	case S2ATTR_REFUSE_EXEC:
+		return -ENOEXEC;
+	default:
+		return KVM_S2ATTR_STOCK;
+	}
+}
+
+static int s2attr_hook_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot,
+			       const struct kvm_s2attr_vma *vma)
+{
+	struct s2attr_decision d;
+	struct s2attr_vm *vm;
+
+	rcu_read_lock();
+	vm = s2attr_vm_find(kvm);
+	d = s2attr_decide_for(vm, kvm, vma, false);
+	if (vm && d.result == S2ATTR_REFUSE) {
+		s2attr_account(vm, d);
+		s2attr_log_refusal(vm, "memslot", slot->base_gfn << PAGE_SHIFT, d);
+	}
+	rcu_read_unlock();
+
+	return d.result == S2ATTR_REFUSE ? -EINVAL : 0;
+}
+
+static const struct kvm_s2attr_ops s2attr_hook_ops = {
+	.fault		= s2attr_hook_fault,
+	.memslot	= s2attr_hook_memslot,
+	.vm_created	= s2attr_vm_add,
+	.vm_destroyed	= s2attr_vm_remove,
+};
+
+void s2attr_unmap_device(struct kvm *kvm)
+{
+	s2attr_unmap_fn(kvm);
+}
+
+static void s2attr_hook_put_symbols(void)
+{
+	if (s2attr_register_fn)
+		symbol_put(kvm_s2attr_register);
+	if (s2attr_unregister_fn)
+		symbol_put(kvm_s2attr_unregister);
+	if (s2attr_unmap_fn)
+		symbol_put(kvm_s2attr_unmap_device);
+}
+
+/*
+ * The shim's functions are looked up rather than linked, so that loading
+ * on a kernel without the shim names what is missing instead of failing
+ * with "Unknown symbol".
+ */
+int s2attr_hook_init(void)
+{
+	int ret;
+
+	s2attr_register_fn = symbol_get(kvm_s2attr_register);
+	s2attr_unregister_fn = symbol_get(kvm_s2attr_unregister);
+	s2attr_unmap_fn = symbol_get(kvm_s2attr_unmap_device);
+	if (!s2attr_register_fn || !s2attr_unregister_fn || !s2attr_unmap_fn) {
+		pr_err("s2attr: this kernel lacks the s2attr KVM shim (kvm_s2attr_register() not found, CONFIG_KVM_S2ATTR_HOOK): apply patches/<series>/ from s2attr to the kernel\n");
+		ret = -ENOENT;
+		goto put_symbols;
+	}
+
+	ret = s2attr_register_fn(&s2attr_hook_ops);
+	if (ret) {
+		pr_err("s2attr: cannot register with KVM: %d (another policy module is loaded)\n",
+		       ret);
+		goto put_symbols;
+	}
+	return 0;
+
+put_symbols:
+	s2attr_hook_put_symbols();
+	return ret;
+}
+
+void s2attr_hook_exit(void)
+{
+	s2attr_unregister_fn(&s2attr_hook_ops);
+	s2attr_hook_put_symbols();
+}
