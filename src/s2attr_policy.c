@@ -7,6 +7,7 @@
  * not model.
  */
 
+#include <kunit/visibility.h>
 #include <linux/mm.h>
 
 #include <asm/memory.h>
@@ -64,6 +65,7 @@ struct s2attr_decision s2attr_decide(const struct s2attr_facts *f)
 		return (struct s2attr_decision){ S2ATTR_REFUSE_EXEC, S2ATTR_WHY_NODIC };
 	return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };
 }
+EXPORT_SYMBOL_IF_KUNIT(s2attr_decide);
 
 static const char * const s2attr_result_names[] = {
 	[S2ATTR_STOCK]		= "stock",
@@ -86,8 +88,10 @@ const char *s2attr_result_name(enum s2attr_result result)
 {
 	return s2attr_result_names[result];
 }
+EXPORT_SYMBOL_IF_KUNIT(s2attr_result_name);
 
 const char *s2attr_reason_name(enum s2attr_reason reason)
 {
 	return s2attr_reason_names[reason];
 }
+EXPORT_SYMBOL_IF_KUNIT(s2attr_reason_name);

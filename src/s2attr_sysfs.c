@@ -3,6 +3,7 @@
  * s2attr: /sys/kernel/s2attr, the ABI of Documentation/ABI/testing/sysfs-kernel-s2attr.
  */
 
+#include <kunit/visibility.h>
 #include <linux/kobject.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -31,6 +32,7 @@ int s2attr_parse_bool(const char *buf, size_t count, bool *val)
 	*val = buf[0] == '1';
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(s2attr_parse_bool);
 
 static ssize_t fwb_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {

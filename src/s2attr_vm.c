@@ -81,6 +81,13 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	hash_add_rcu(s2attr_vms, &vm->node, (unsigned long)kvm);
 	mutex_unlock(&s2attr_vms_lock);
 	kobject_uevent(&vm->kobj, KOBJ_ADD);
+
+	/*
+	 * A VM that existed before the module loaded may have Device
+	 * mappings already; drop them so that it is enabled in fact too.
+	 */
+	if (vm->enabled)
+		s2attr_unmap_device(kvm);
 	return;
 
 put:
