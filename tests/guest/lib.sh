@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test plans run by /init in the QEMU guest.  Each check prints one TAP
+# line ("ok 0 <name>" or "not ok 0 <name>"); the test VMM prints its own.
+# The shell only loads modules, starts the VMM and looks at files: every
+# memory-type assertion is the VMM's, on descriptors read by the oracle.
+
+MODS=/lib/modules
+VMM="/bin/s2attr_vmm"
+SYS=/sys/kernel/s2attr
+
+ok() { echo "ok 0 $*"; }
+not_ok() { echo "not ok 0 $*"; }
+
+# check NAME CMD...: one result from CMD's exit status, which it returns.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; return 1; fi
+}
+
+# vmm SUITE: run a suite of the test VMM; a VMM that dies before reporting
+# all its results (an assertion, a signal) is a failure of its own.
+vmm() {
+	"$VMM" "$@" "fwb=$s2test_fwb" "dic=$s2test_dic"
+	rc=$?
+	[ $rc -le 1 ] || not_ok "test VMM '$*' died with status $rc"
+}
+
+load_test_modules() {
+	base=${s2test_mem%,*}
+	size=${s2test_mem#*,}
+	check "load the PFNMAP provider" \
+		insmod $MODS/s2attr_test_provider.ko base="$base" size="$size"
+	check "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko
+}
+
+is_loaded() { grep -q "^$1 " /proc/modules; }
+
+# The scenario dump, between markers the host compares across kernels.
+dump() {
+	echo "S2ATTR-DUMP-BEGIN $1"
+	"$VMM" dump "fwb=$s2test_fwb" "dic=$s2test_dic" | grep '^dump '
+	echo "S2ATTR-DUMP-END $1"
+}
+
+# mark: a unique line in the kernel log; since_mark prints what followed.
+mark() {
+	MARK="s2test-mark-$(date +%s)-$$-${MARKN:=0}"
+	MARKN=$((MARKN + 1))
+	echo "$MARK" >/dev/kmsg
+}
+since_mark() { dmesg | sed -n "/$MARK/,\$p"; }
+
+# insmod_refused ARG: loading with ARG fails, says why, and leaves nothing.
+insmod_refused() {
+	mark
+	! insmod $MODS/s2attr.ko "$1" 2>/dev/null &&
+		! is_loaded s2attr && [ ! -e $SYS ] &&
+		since_mark | grep -q "s2attr: .* invalid for parameter .default_enabled"
+}
+
+# A kernel without the shim: stock KVM, and s2attr refuses to load.
+plan_stock() {
+	load_test_modules
+	dump stock
+	vmm stock
+	mark
+	check "insmod on a kernel without the shim fails" \
+		sh -c "! insmod $MODS/s2attr.ko 2>/dev/null"
+	check "the refusal names the missing shim" \
+		sh -c "dmesg | sed -n '/$MARK/,\$p' | grep -q 'lacks the s2attr KVM shim'"
+}
+
+# The KUnit suite runs when its module loads; its KTAP results become
+# "kunit:" lines.  The suite-level summary lines are left out.
+run_kunit() {
+	check "load the KUnit suite" insmod $MODS/s2attr_kunit.ko || return
+	sed -n 's/^ \+\(not ok\|ok\) [0-9]\+ \(.*\)$/\1 0 kunit: \2/p' \
+		/sys/kernel/debug/kunit/s2attr/results
+	check "unload the KUnit suite" rmmod s2attr_kunit
+}
+
+plan_shim() {
+	load_test_modules
+	dump noshim-module
+	vmm stock
+	vmm preload
+
+	check "insmod s2attr" insmod $MODS/s2attr.ko
+	check "/sys/kernel/s2attr exists" test -d $SYS/vms
+	run_kunit
+	dump not-enabled
+	vmm module
+
+	check "rmmod s2attr" rmmod s2attr
+	check "/sys/kernel/s2attr is gone after rmmod" test ! -e $SYS
+	check "insmod s2attr again" insmod $MODS/s2attr.ko
+	vmm module
+	check "rmmod s2attr again" rmmod s2attr
+
+	check "insmod s2attr default_enabled=1" insmod $MODS/s2attr.ko default_enabled=1
+	check "default_enabled reads 1" grep -qx 1 $SYS/default_enabled
+	vmm default
+	check "rmmod s2attr (default_enabled=1)" rmmod s2attr
+
+	for bad in default_enabled=2 default_enabled=yes default_enabled= \
+		   default_enabled=-1 default_enabled=10 default_enabled; do
+		check "insmod $bad is refused with a message" insmod_refused "$bad"
+	done
+}
+
+# scripts/mutate.sh: the KUnit suite alone.
+plan_kunit() {
+	insmod $MODS/s2attr.ko && run_kunit
+}
+
+plan_none() { not_ok "no s2test_plan on the kernel command line"; }
+
+# make demo: one VM's GPU-like memory before and after enabling it.
+plan_demo() {
+	load_test_modules >/dev/null
+	insmod $MODS/s2attr.ko || return
+	"$VMM" demo "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(demo|not ok)'
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * s2attr test provider: stands in for nvgrace-gpu.  It hands the RAM that
+ * QEMU has above the kernel's mem= limit (outside the linear map, no
+ * struct page, like Grace GPU memory) to user space as VM_PFNMAP, with the
+ * three pgprots drivers use: cacheable (nvgrace-gpu usemem), Device and
+ * write-combine (Normal-NC).  The "_huge" devices fault the memory in
+ * with PMD-sized stage-1 leaves where the mapping is aligned, as vfio-pci
+ * and nvgrace-gpu do with huge PFNMAP support.  Test-only.
+ */
+
+#include <linux/io.h>
+#include <linux/version.h>
+#include <linux/ioport.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/pfn_t.h>
+
+static unsigned long s2attr_tp_base;
+module_param_named(base, s2attr_tp_base, ulong, 0444);
+MODULE_PARM_DESC(base, "Physical base of the memory above mem=");
+
+static unsigned long s2attr_tp_size;
+module_param_named(size, s2attr_tp_size, ulong, 0444);
+MODULE_PARM_DESC(size, "Size of that memory in bytes");
+
+enum s2attr_tp_kind {
+	S2ATTR_TP_WB,
+	S2ATTR_TP_NC,
+	S2ATTR_TP_WC,
+	S2ATTR_TP_WB_HUGE,
+	S2ATTR_TP_NC_HUGE,
+	S2ATTR_TP_WC_HUGE,
+	S2ATTR_TP_NR_KINDS,
+};
+
+#define S2ATTR_TP_HUGE	S2ATTR_TP_WB_HUGE
+
+static pgprot_t s2attr_tp_prot(enum s2attr_tp_kind kind, pgprot_t prot)
+{
+	switch (kind % S2ATTR_TP_HUGE) {
+	case S2ATTR_TP_NC:
+		return pgprot_noncached(prot);
+	case S2ATTR_TP_WC:
+		return pgprot_writecombine(prot);
+	default:
+		return prot;	/* MT_NORMAL for a shared mapping */
+	}
+}
+
+static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_KINDS];
+
+/* Huge faults: a PMD leaf where VA, PFN and VMA allow it, else fallback. */
+static vm_fault_t s2attr_tp_fault_order(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & ~((PAGE_SIZE << order) - 1);
+	unsigned long pfn = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	pfn += PHYS_PFN(s2attr_tp_base);
+	if (order && (addr < vma->vm_start ||
+		      addr + (PAGE_SIZE << order) > vma->vm_end ||
+		      pfn & ((1UL << order) - 1)))
+		return VM_FAULT_FALLBACK;
+
+	switch (order) {
+	case 0:
+		return vmf_insert_pfn(vma, vmf->address, pfn);
+	case PMD_ORDER:
+		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+	default:
+		return VM_FAULT_FALLBACK;
+	}
+}
+
+static vm_fault_t s2attr_tp_fault(struct vm_fault *vmf)
+{
+	return s2attr_tp_fault_order(vmf, 0);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static vm_fault_t s2attr_tp_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return s2attr_tp_fault_order(vmf, order);
+}
+#else
+static vm_fault_t s2attr_tp_huge_fault(struct vm_fault *vmf, enum page_entry_size pe)
+{
+	return pe == PE_SIZE_PMD ? s2attr_tp_fault_order(vmf, PMD_ORDER) : VM_FAULT_FALLBACK;
+}
+#endif
+
+static const struct vm_operations_struct s2attr_tp_huge_ops = {
+	.fault		= s2attr_tp_fault,
+	.huge_fault	= s2attr_tp_huge_fault,
+};
+
+static int s2attr_tp_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct miscdevice *misc = file->private_data;
+	enum s2attr_tp_kind kind = misc - s2attr_tp_devs;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	unsigned long off, end;
+
+	if (check_shl_overflow(vma->vm_pgoff, PAGE_SHIFT, &off) ||
+	    check_add_overflow(off, len, &end) || end > s2attr_tp_size)
+		return -EINVAL;
+
+	/* As nvgrace-gpu does: KVM classifies by the VMA's vm_page_prot. */
+	vma->vm_page_prot = s2attr_tp_prot(kind, vma->vm_page_prot);
+	if (kind < S2ATTR_TP_HUGE)
+		return remap_pfn_range(vma, vma->vm_start,
+				       PHYS_PFN(s2attr_tp_base + off), len,
+				       vma->vm_page_prot);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &s2attr_tp_huge_ops;
+	return 0;
+}
+
+static const struct file_operations s2attr_tp_fops = {
+	.owner	= THIS_MODULE,
+	.mmap	= s2attr_tp_mmap,
+};
+
+static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_KINDS] = {
+	[S2ATTR_TP_WB] = { .name = "s2attr_pfnmap_wb" },
+	[S2ATTR_TP_NC] = { .name = "s2attr_pfnmap_nc" },
+	[S2ATTR_TP_WC] = { .name = "s2attr_pfnmap_wc" },
+	[S2ATTR_TP_WB_HUGE] = { .name = "s2attr_pfnmap_wb_huge" },
+	[S2ATTR_TP_NC_HUGE] = { .name = "s2attr_pfnmap_nc_huge" },
+	[S2ATTR_TP_WC_HUGE] = { .name = "s2attr_pfnmap_wc_huge" },
+};
+
+/* The memory must be outside the linear map, as device memory is. */
+static int s2attr_tp_check_region(void)
+{
+	unsigned long pfn, end;
+
+	if (!s2attr_tp_size || !PAGE_ALIGNED(s2attr_tp_base) ||
+	    !PAGE_ALIGNED(s2attr_tp_size) ||
+	    check_add_overflow(s2attr_tp_base, s2attr_tp_size, &end)) {
+		pr_err("s2attr_test_provider: bad base=0x%lx size=0x%lx\n",
+		       s2attr_tp_base, s2attr_tp_size);
+		return -EINVAL;
+	}
+	for (pfn = PHYS_PFN(s2attr_tp_base); pfn < PHYS_PFN(end); pfn++) {
+		if (pfn_valid(pfn)) {
+			pr_err("s2attr_test_provider: pfn 0x%lx has a struct page; boot with a lower mem=\n",
+			       pfn);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void s2attr_tp_unregister(int n)
+{
+	while (n--)
+		misc_deregister(&s2attr_tp_devs[n]);
+}
+
+static int __init s2attr_tp_init(void)
+{
+	int i, ret;
+
+	ret = s2attr_tp_check_region();
+	if (ret)
+		return ret;
+	if (!request_mem_region(s2attr_tp_base, s2attr_tp_size, "s2attr-test-pfnmap"))
+		return -EBUSY;
+
+	for (i = 0; i < S2ATTR_TP_NR_KINDS; i++) {
+		s2attr_tp_devs[i].minor = MISC_DYNAMIC_MINOR;
+		s2attr_tp_devs[i].fops = &s2attr_tp_fops;
+		s2attr_tp_devs[i].mode = 0666;
+		ret = misc_register(&s2attr_tp_devs[i]);
+		if (ret)
+			goto unregister;
+	}
+	return 0;
+
+unregister:
+	s2attr_tp_unregister(i);
+	release_mem_region(s2attr_tp_base, s2attr_tp_size);
+	return ret;
+}
+
+static void __exit s2attr_tp_exit(void)
+{
+	s2attr_tp_unregister(S2ATTR_TP_NR_KINDS);
+	release_mem_region(s2attr_tp_base, s2attr_tp_size);
+}
+
+module_init(s2attr_tp_init);
+module_exit(s2attr_tp_exit);
+
+MODULE_DESCRIPTION("s2attr test provider: PFNMAP memory outside the linear map (test only)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,983 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * s2attr_vmm: the test VMM.  Built on the KVM selftest library of the kernel
+ * under test; runs inside the QEMU guest that runs that kernel.
+ *
+ * Each case creates VMs whose memory comes from the test provider
+ * (/dev/s2attr_pfnmap_{wb,nc,wc}: PFNMAP memory outside the linear map),
+ * runs guest code that touches it or executes from it, and asserts on the
+ * stage-2 descriptors that the test oracle reads from KVM's page tables.
+ *
+ * Usage: s2attr_vmm <suite> [fwb=0|1] [dic=0|1]
+ *
+ *   stock		no s2attr loaded: every PFNMAP kind is mapped Device
+ *   module		s2attr loaded, default_enabled=0: per-VM toggles, the
+ *			decision table, the sysfs ABI
+ *   default		s2attr loaded with default_enabled=1
+ *   preload		s2attr not loaded: VMs that exist before it loads,
+ *			rmmod with live VMs, an rmmod/insmod loop under load
+ *   dump		print the descriptors of a fixed scenario, for the
+ *			bit-for-bit comparison of stock and shimmed kernels
+ *   demo		one VM's memory before and after enabling it
+ *
+ * fwb and dic are what the CPU model has, as the test runner knows it; the
+ * expectations follow from them and from nothing s2attr reports.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "../modules/s2attr_test.h"
+
+#define S2ATTR_SYSFS		"/sys/kernel/s2attr"
+#define REGION_GPA		0x40000000ULL	/* far above the library's slot 0 */
+#define REGION_SLOT		10
+#define REGION_PAGES		16
+#define PAGE_4K			4096ULL
+
+#define SZ_2M			(2ULL << 20)
+#define HUGE_PAGES		1024		/* 4 MiB: two 2 MiB blocks */
+
+/*
+ * Offsets into the provider's memory, one per kind so they never alias.
+ * WB_HUGE is mapped with 2 MiB stage-1 leaves by the provider.
+ */
+enum kind { WB, NC, WC, WB_HUGE, NR_KINDS };
+static const char * const kind_name[NR_KINDS] = { "wb", "nc", "wc", "wb_huge" };
+static const uint64_t kind_offset[NR_KINDS] = { 0, 64 << 20, 128 << 20, 192 << 20 };
+
+/*
+ * What the guest does, in order: touch every page, then execute page 0;
+ * with G_LOOP, touch every page again and again until guest_stop is set.
+ */
+#define G_TOUCH		(1 << 0)
+#define G_EXEC		(1 << 1)
+#define G_LOOP		(1 << 2)
+
+/* AArch64 "ret", placed at the start of page 0 for G_EXEC. */
+#define INSN_RET	0xd65f03c0U
+
+static bool cpu_fwb, cpu_dic;
+static int oracle_fd = -1;
+
+/* ---- guest ---------------------------------------------------------- */
+
+static volatile uint64_t guest_pabt;
+static volatile uint64_t guest_stop;	/* written by the host */
+
+static void guest_pabt_handler(struct ex_regs *regs)
+{
+	guest_pabt++;
+	regs->pc = regs->regs[30];	/* return from the call into the page */
+}
+
+/*
+ * The guest serves one request per KVM_RUN sequence: the host writes
+ * guest_ops, runs the vCPU until GUEST_DONE, and may run it again later
+ * with other ops; the guest resumes after GUEST_DONE and loops.
+ */
+static volatile uint64_t guest_ops;
+
+static void guest_touch(uint64_t gva, uint64_t npages)
+{
+	uint64_t i;
+
+	for (i = 0; i < npages; i++)
+		WRITE_ONCE(*(volatile uint64_t *)(gva + i * PAGE_4K + 8), i);
+}
+
+static void guest_code(uint64_t gva, uint64_t npages)
+{
+	for (;;) {
+		uint64_t ops = READ_ONCE(guest_ops);
+
+		if (ops & G_TOUCH) {
+			guest_touch(gva, npages);
+			GUEST_SYNC(G_TOUCH);
+		}
+		if (ops & G_EXEC) {
+			((void (*)(void))gva)();
+			GUEST_SYNC_ARGS(G_EXEC, guest_pabt, 0, 0, 0);
+		}
+		while ((ops & G_LOOP) && !READ_ONCE(guest_stop)) {
+			guest_touch(gva, npages);
+			GUEST_SYNC(G_LOOP);
+		}
+		GUEST_DONE();
+	}
+}
+
+/* ---- host helpers --------------------------------------------------- */
+
+struct tvm {
+	struct kvm_vm		*vm;
+	struct kvm_vcpu		*vcpu;
+	void			*hva;
+	uint64_t		size;
+	int			memslot_err;	/* errno of the memslot, 0 if set */
+	uint64_t		pabt;		/* prefetch aborts the guest saw */
+	uint64_t		passes;		/* G_LOOP passes completed */
+	bool			run_ok;
+	char			name[32];	/* "<pid>-<fd>" */
+};
+
+static uint64_t s2_desc(struct tvm *t, uint64_t ipa, uint32_t *level, bool *valid)
+{
+	struct s2attr_oracle_query q = { .vm_fd = t->vm->fd, .ipa = ipa };
+
+	TEST_ASSERT(!ioctl(oracle_fd, S2ATTR_ORACLE_QUERY, &q),
+		    "oracle query failed: %s", strerror(errno));
+	TEST_ASSERT(q.fwb == cpu_fwb, "stage-2 FWB %u, CPU model says %u",
+		    q.fwb, cpu_fwb);
+	if (level)
+		*level = q.level;
+	*valid = q.valid;
+	return q.desc;
+}
+
+/*
+ * A free 2 MiB-aligned range of @size bytes, so that a huge mapping can use
+ * PMD leaves and KVM block mappings (it needs HVA and IPA equally aligned).
+ */
+static void *hva_aligned_2m(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, size + SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *aligned;
+
+	TEST_ASSERT(p != MAP_FAILED, "reserving address space: %s", strerror(errno));
+	aligned = (uint8_t *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (aligned > p)
+		munmap(p, aligned - p);
+	munmap(aligned + size, p + size + SZ_2M - (aligned + size));
+	return aligned;
+}
+
+/* Create a VM whose region at REGION_GPA is @npages of provider memory. */
+static void tvm_create(struct tvm *t, enum kind kind, uint64_t npages)
+{
+	char path[64];
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	t->size = npages * PAGE_4K;
+	t->vm = vm_create_with_one_vcpu(&t->vcpu, guest_code);
+	vm_init_descriptor_tables(t->vm);
+	vcpu_init_descriptor_tables(t->vcpu);
+	vm_install_sync_handler(t->vm, VECTOR_SYNC_CURRENT, ESR_EC_IABT,
+				guest_pabt_handler);
+	snprintf(t->name, sizeof(t->name), "%d-%d", getpid(), t->vm->fd);
+
+	snprintf(path, sizeof(path), S2ATTR_PFNMAP_DEV_PREFIX "%s", kind_name[kind]);
+	fd = open(path, O_RDWR);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	t->hva = mmap(hva_aligned_2m(t->size), t->size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_FIXED, fd, kind_offset[kind]);
+	TEST_ASSERT(t->hva != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	*(volatile uint32_t *)t->hva = INSN_RET;
+	virt_map(t->vm, REGION_GPA, REGION_GPA, npages);
+	vcpu_args_set(t->vcpu, 2, REGION_GPA, npages);
+}
+
+static int tvm_add_memslot(struct tvm *t)
+{
+	int ret = __vm_set_user_memory_region(t->vm, REGION_SLOT, 0, REGION_GPA,
+					      t->size, t->hva);
+
+	t->memslot_err = ret ? errno : 0;
+	return t->memslot_err;
+}
+
+/* Run the guest to completion; false on any unexpected exit. */
+static bool tvm_run(struct tvm *t, uint64_t ops)
+{
+	struct ucall uc;
+
+	*(volatile uint64_t *)addr_gva2hva(t->vm, (vm_vaddr_t)&guest_ops) = ops;
+	for (;;) {
+		if (_vcpu_run(t->vcpu)) {
+			ksft_print_msg("%s: KVM_RUN: %s\n", t->name, strerror(errno));
+			return false;
+		}
+		switch (get_ucall(t->vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (uc.args[1] == G_EXEC)
+				t->pabt = uc.args[2];
+			t->passes += uc.args[1] == G_LOOP;
+			break;
+		case UCALL_DONE:
+			t->run_ok = true;
+			return true;
+		default:
+			ksft_print_msg("%s: unexpected exit %d (ucall %lu)\n", t->name,
+				       t->vcpu->run->exit_reason, uc.cmd);
+			return false;
+		}
+	}
+}
+
+static void tvm_destroy(struct tvm *t)
+{
+	kvm_vm_free(t->vm);
+	munmap(t->hva, t->size);
+}
+
+static int sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Write @len bytes of @val; 0 or -errno of the write. */
+static int sysfs_write(const char *path, const char *val, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Physical base of the provider's memory, as its module parameter says. */
+static unsigned long long provider_base(void)
+{
+	char buf[32];
+
+	TEST_ASSERT(!sysfs_read("/sys/module/s2attr_test_provider/parameters/base",
+				buf, sizeof(buf)), "provider not loaded");
+	return strtoull(buf, NULL, 0);
+}
+
+static void vm_path(const struct tvm *t, const char *file, char *buf, size_t len)
+{
+	snprintf(buf, len, S2ATTR_SYSFS "/vms/%s%s%s", t->name, *file ? "/" : "", file);
+}
+
+static int vm_set_enabled(const struct tvm *t, bool on)
+{
+	char path[128];
+
+	vm_path(t, "enabled", path, sizeof(path));
+	return sysfs_write(path, on ? "1\n" : "0\n", 2);
+}
+
+/* ---- expectations --------------------------------------------------- */
+
+enum s2 { S2_DEVICE, S2_NORMAL, S2_NORMAL_NC, S2_UNMAPPED, S2_OTHER };
+static const char * const s2_name[] = {
+	"Device-nGnRE", "Normal-WB", "Normal-NC", "unmapped", "unexpected MemAttr",
+};
+
+static enum s2 s2_decode(uint64_t desc, bool valid)
+{
+	if (!valid)
+		return S2_UNMAPPED;
+	switch (S2_DESC_MEMATTR(desc)) {
+	case S2_MEMATTR_DEVICE_NGNRE:
+		return S2_DEVICE;
+	case S2_MEMATTR_NORMAL_NC:
+		return S2_NORMAL_NC;
+	case S2_MEMATTR_FWB_NORMAL:
+		return cpu_fwb ? S2_NORMAL : S2_OTHER;
+	case S2_MEMATTR_NORMAL_WB:
+		return cpu_fwb ? S2_OTHER : S2_NORMAL;
+	}
+	return S2_OTHER;
+}
+
+/* Every page of the region must be mapped as @want; reports one result. */
+static bool expect_region(struct tvm *t, enum s2 want, const char *what)
+{
+	uint64_t i, desc = 0;
+	bool valid = false;
+	enum s2 got = want;
+
+	for (i = 0; i < t->size / PAGE_4K && got == want; i++) {
+		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+		got = s2_decode(desc, valid);
+	}
+	if (got != want)
+		ksft_print_msg("%s: page %lu: %s, want %s (desc 0x%016lx)\n",
+			       what, i - 1, s2_name[got], s2_name[want], desc);
+	ksft_test_result(got == want, "%s: %s\n", what, s2_name[want]);
+	return got == want;
+}
+
+/* ---- cases ---------------------------------------------------------- */
+
+/* No policy: each kind maps as stock KVM maps it, exec gives a PABT. */
+static void case_stock_kinds(const char *prefix)
+{
+	char what[96];
+	struct tvm t;
+	int k;
+
+	for (k = 0; k < NR_KINDS; k++) {
+		tvm_create(&t, k, REGION_PAGES);
+		snprintf(what, sizeof(what), "%s: %s PFNMAP", prefix, kind_name[k]);
+		if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH))
+			ksft_test_result_fail("%s: memslot %d, run %d\n", what,
+					      t.memslot_err, t.run_ok);
+		else
+			expect_region(&t, S2_DEVICE, what);
+		tvm_destroy(&t);
+	}
+
+	tvm_create(&t, WB, 1);
+	ksft_test_result(!tvm_add_memslot(&t) && tvm_run(&t, G_TOUCH | G_EXEC) &&
+			 t.pabt == 1,
+			 "%s: exec from wb PFNMAP: prefetch abort in the guest\n", prefix);
+	tvm_destroy(&t);
+}
+
+static void case_vm_dir(void)
+{
+	char path[128];
+	struct tvm t;
+	bool gone;
+
+	tvm_create(&t, WB, 1);
+	vm_path(&t, "", path, sizeof(path));
+	ksft_test_result(!access(path, F_OK), "vms/<pid>-<fd> appears with its VM\n");
+	tvm_destroy(&t);
+	gone = access(path, F_OK) && errno == ENOENT;
+	ksft_test_result(gone, "vms/<pid>-<fd> disappears with its VM\n");
+}
+
+static void case_enabled(void)
+{
+	bool valid;
+	struct tvm t;
+	int k, err;
+
+	/* Enabled before its memslots exist, as a VMM would do. */
+	tvm_create(&t, WB, REGION_PAGES);
+	ksft_test_result(!vm_set_enabled(&t, true), "enable a VM through sysfs\n");
+	err = tvm_add_memslot(&t);
+	if (!cpu_fwb) {
+		ksft_test_result(err == EINVAL,
+				 "enabled, no FWB: cacheable memslot refused with EINVAL (got %d)\n",
+				 err);
+		s2_desc(&t, REGION_GPA, NULL, &valid);
+		ksft_test_result(!valid, "enabled, no FWB: nothing mapped\n");
+		tvm_destroy(&t);
+		return;
+	}
+	if (err || !tvm_run(&t, G_TOUCH))
+		ksft_test_result_fail("enabled: wb PFNMAP: memslot %d run %d\n", err, t.run_ok);
+	else
+		expect_region(&t, S2_NORMAL, "enabled: wb PFNMAP");
+	tvm_destroy(&t);
+
+	for (k = NC; k <= WC; k++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "enabled: %s PFNMAP unchanged", kind_name[k]);
+		tvm_create(&t, k, REGION_PAGES);
+		vm_set_enabled(&t, true);
+		if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH))
+			ksft_test_result_fail("%s: memslot %d run %d\n", what,
+					      t.memslot_err, t.run_ok);
+		else
+			expect_region(&t, S2_DEVICE, what);
+		tvm_destroy(&t);
+	}
+}
+
+/* Without DIC, exec is refused with a PABT; the data mapping stays Normal. */
+static void case_enabled_exec(void)
+{
+	uint64_t desc;
+	bool valid;
+	struct tvm t;
+
+	if (!cpu_fwb) {
+		ksft_test_result_skip("enabled exec: needs FWB, this CPU model has none\n");
+		return;
+	}
+	tvm_create(&t, WB, 1);
+	vm_set_enabled(&t, true);
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH | G_EXEC)) {
+		ksft_test_result_fail("enabled exec: the guest did not complete\n");
+	} else if (cpu_dic) {
+		ksft_test_result(t.pabt == 0, "enabled exec with DIC: runs\n");
+	} else {
+		ksft_test_result(t.pabt == 1,
+				 "enabled exec without DIC: prefetch abort in the guest\n");
+		desc = s2_desc(&t, REGION_GPA, NULL, &valid);
+		ksft_test_result(s2_decode(desc, valid) == S2_NORMAL && S2_DESC_XN(desc),
+				 "enabled exec without DIC: data still Normal-WB, not executable\n");
+	}
+	tvm_destroy(&t);
+}
+
+/* Is the page of the guest's own code, which is RAM, still mapped? */
+static bool ram_is_mapped(struct tvm *t)
+{
+	bool valid;
+
+	s2_desc(t, addr_gva2gpa(t->vm, (vm_vaddr_t)guest_code), NULL, &valid);
+	return valid;
+}
+
+/*
+ * A toggle takes effect on memory already mapped: when the write returns,
+ * no mapping of the old type is left, the VM's RAM is still mapped, and
+ * the next access maps the new type.  Same VM throughout.
+ */
+static void case_toggle(void)
+{
+	static const struct { bool on; enum s2 want; } steps[] = {
+		{ true, S2_NORMAL }, { false, S2_DEVICE }, { true, S2_NORMAL },
+	};
+	char what[64];
+	struct tvm t;
+	size_t i;
+
+	if (!cpu_fwb) {
+		ksft_test_result_skip("toggle: needs FWB, this CPU model has none\n");
+		return;
+	}
+	tvm_create(&t, WB, REGION_PAGES);
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH)) {
+		ksft_test_result_fail("toggle: the guest did not run\n");
+		tvm_destroy(&t);
+		return;
+	}
+	expect_region(&t, S2_DEVICE, "toggle: before enabling");
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		snprintf(what, sizeof(what), "toggle %zu: enabled=%d", i + 1, steps[i].on);
+		ksft_test_result(!vm_set_enabled(&t, steps[i].on), "%s: write\n", what);
+		expect_region(&t, S2_UNMAPPED, what);
+		ksft_test_result(ram_is_mapped(&t), "%s: RAM stays mapped\n", what);
+		ksft_test_result(tvm_run(&t, G_TOUCH), "%s: the guest runs on\n", what);
+		expect_region(&t, steps[i].want, what);
+	}
+	tvm_destroy(&t);
+}
+
+static enum s2 demo_show(struct tvm *t, const char *when)
+{
+	uint64_t desc;
+	uint32_t level;
+	bool valid;
+
+	desc = s2_desc(t, REGION_GPA, &level, &valid);
+	printf("demo:   %-7s IPA 0x%llx -> stage-2 descriptor 0x%016lx, level %u, MemAttr 0b%d%d%d%d: %s\n",
+	       when, REGION_GPA, desc, level,
+	       !!(S2_DESC_MEMATTR(desc) & 8), !!(S2_DESC_MEMATTR(desc) & 4),
+	       !!(S2_DESC_MEMATTR(desc) & 2), !!(S2_DESC_MEMATTR(desc) & 1),
+	       s2_name[s2_decode(desc, valid)]);
+	return s2_decode(desc, valid);
+}
+
+/* One VM, its GPU-like memory before and after it is enabled. */
+static void case_demo(void)
+{
+	enum s2 before, after;
+	char path[128];
+	struct tvm t;
+
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_path(&t, "enabled", path, sizeof(path));
+	printf("demo: VM %s: %lu KiB of GPU-like memory (VM_PFNMAP, cacheable in stage 1, outside the linear map)\n",
+	       t.name, t.size >> 10);
+	TEST_ASSERT(!tvm_add_memslot(&t) && tvm_run(&t, G_TOUCH), "guest run failed");
+	before = demo_show(&t, "before:");
+	printf("demo: echo 1 > %s\n", path);
+	TEST_ASSERT(!vm_set_enabled(&t, true), "enabling %s failed", t.name);
+	TEST_ASSERT(tvm_run(&t, G_TOUCH), "guest run failed");
+	after = demo_show(&t, "after:");
+	ksft_test_result(before == S2_DEVICE && after == S2_NORMAL,
+			 "demo: Device before, Normal-WB after\n");
+	tvm_destroy(&t);
+}
+
+static bool value_is(const char *path, const char *want)
+{
+	char buf[32];
+
+	return !sysfs_read(path, buf, sizeof(buf)) && !strcmp(buf, want);
+}
+
+/* Every malformed write fails with EINVAL and leaves the value alone. */
+static void expect_bad_writes(const char *path, const char *what)
+{
+	static const char * const bad[] = {
+		"2", "abc", "", "\n", "-1", "1 1", "01", "1\n\n", "y", "on",
+		"99999999999999999999999", " 1", "0x1", "1\0" "1",
+	};
+	static const size_t bad_len[] = { 1, 3, 0, 1, 2, 3, 2, 3, 1, 2, 23, 2, 3, 3 };
+	bool ok = true;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = sysfs_write(path, bad[i], bad_len[i]);
+		/* An empty write never reaches the file; it must change nothing. */
+		if ((bad_len[i] && ret != -EINVAL) || !value_is(path, "0\n")) {
+			ksft_print_msg("%s: write of %zu bytes '%s': %d\n", what,
+				       bad_len[i], bad[i], ret);
+			ok = false;
+		}
+	}
+	ksft_test_result(ok, "%s: malformed writes rejected, value kept\n", what);
+}
+
+static void case_sysfs(void)
+{
+	char path[128], want[4];
+	struct tvm t;
+
+	snprintf(want, sizeof(want), "%d\n", cpu_fwb);
+	ksft_test_result(value_is(S2ATTR_SYSFS "/fwb", want), "sysfs fwb is %d\n", cpu_fwb);
+	snprintf(want, sizeof(want), "%d\n", cpu_dic);
+	ksft_test_result(value_is(S2ATTR_SYSFS "/dic", want), "sysfs dic is %d\n", cpu_dic);
+	ksft_test_result(sysfs_write(S2ATTR_SYSFS "/fwb", want, 2) &&
+			 sysfs_write(S2ATTR_SYSFS "/dic", want, 2),
+			 "sysfs fwb and dic are read-only\n");
+
+	expect_bad_writes(S2ATTR_SYSFS "/default_enabled", "default_enabled");
+
+	tvm_create(&t, WB, 1);
+	vm_path(&t, "enabled", path, sizeof(path));
+	ksft_test_result(value_is(path, "0\n"), "a new VM is not enabled by default\n");
+	expect_bad_writes(path, "vms/<vm>/enabled");
+	ksft_test_result(!vm_set_enabled(&t, true) && value_is(path, "1\n") &&
+			 !vm_set_enabled(&t, false) && value_is(path, "0\n"),
+			 "vms/<vm>/enabled takes 0 and 1\n");
+	tvm_destroy(&t);
+}
+
+/* Not enabled: a loaded module changes nothing. */
+static void case_not_enabled(void)
+{
+	case_stock_kinds("not enabled");
+}
+
+static void case_default_enabled(void)
+{
+	char path[128];
+	struct tvm t;
+	int err;
+
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_path(&t, "enabled", path, sizeof(path));
+	ksft_test_result(value_is(path, "1\n"), "default_enabled=1: a new VM is enabled\n");
+	err = tvm_add_memslot(&t);
+	if (!cpu_fwb)
+		ksft_test_result(err == EINVAL,
+				 "default_enabled=1, no FWB: memslot refused with EINVAL (got %d)\n",
+				 err);
+	else if (err || !tvm_run(&t, G_TOUCH))
+		ksft_test_result_fail("default_enabled=1: memslot %d run %d\n", err, t.run_ok);
+	else
+		expect_region(&t, S2_NORMAL, "default_enabled=1: wb PFNMAP");
+	tvm_destroy(&t);
+}
+
+/*
+ * The scenario whose descriptors must be identical, bit for bit, on a stock
+ * kernel and on a shimmed one with no policy registered.  RAM pages are
+ * printed without their output address, which the page allocator picks.
+ */
+static void case_dump(void)
+{
+	uint64_t desc, i;
+	uint32_t level;
+	bool valid;
+	struct tvm t;
+	int k;
+
+	for (k = 0; k < NR_KINDS; k++) {
+		tvm_create(&t, k, 4);
+		tvm_add_memslot(&t);
+		tvm_run(&t, G_TOUCH | (k == WB ? G_EXEC : 0));
+		printf("dump %s memslot=%d run=%d pabt=%lu\n", kind_name[k],
+		       t.memslot_err, t.run_ok, t.pabt);
+		for (i = 0; i < 4; i++) {
+			desc = s2_desc(&t, REGION_GPA + i * PAGE_4K, &level, &valid);
+			printf("dump %s page %lu valid=%d level=%u desc=0x%016lx\n",
+			       kind_name[k], i, valid, level, desc);
+		}
+		desc = s2_desc(&t, addr_gva2gpa(t.vm, (vm_vaddr_t)guest_code),
+			       &level, &valid);
+		printf("dump %s ram valid=%d level=%u attrs=0x%016lx\n", kind_name[k],
+		       valid, level, (uint64_t)(desc & ~GENMASK_ULL(47, 12)));
+		tvm_destroy(&t);
+	}
+}
+
+/* How many pages of the region the oracle finds mapped as @want. */
+static uint64_t count_region(struct tvm *t, enum s2 want)
+{
+	uint64_t i, n = 0, desc;
+	bool valid;
+
+	for (i = 0; i < t->size / PAGE_4K; i++) {
+		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+		n += s2_decode(desc, valid) == want;
+	}
+	return n;
+}
+
+static long long vm_counter(const struct tvm *t, const char *name)
+{
+	char path[128], buf[32];
+
+	vm_path(t, name, path, sizeof(path));
+	if (sysfs_read(path, buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
+/* One result: counter @name of @t equals @want, which the oracle saw. */
+static void expect_counter(const struct tvm *t, const char *name, long long want,
+			   const char *what)
+{
+	long long got = vm_counter(t, name);
+
+	ksft_test_result(got == want, "counters: %s: %s = %lld (want %lld)\n",
+			 what, name, got, want);
+}
+
+/* The counters match the leaves the oracle finds and the refusals seen. */
+static void case_counters(void)
+{
+	uint64_t n;
+	struct tvm t;
+
+	tvm_create(&t, WB, REGION_PAGES);
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH | G_EXEC))
+		ksft_test_result_fail("counters: not enabled: the guest did not run\n");
+	/* Each Device leaf, and the exec fault the guest saw as a PABT. */
+	n = count_region(&t, S2_DEVICE);
+	expect_counter(&t, "faults_stock", n + t.pabt, "not enabled");
+	expect_counter(&t, "faults_normal", 0, "not enabled");
+	tvm_destroy(&t);
+
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_set_enabled(&t, true);
+	if (!cpu_fwb) {
+		ksft_test_result(tvm_add_memslot(&t) == EINVAL,
+				 "counters: enabled, no FWB: memslot refused\n");
+		expect_counter(&t, "refused_nofwb", 1, "memslot refused");
+	} else if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH | G_EXEC)) {
+		ksft_test_result_fail("counters: enabled: the guest did not run\n");
+	} else {
+		n = count_region(&t, S2_NORMAL);
+		ksft_test_result(n == REGION_PAGES, "counters: enabled: %lu Normal-WB leaves\n", n);
+		expect_counter(&t, "faults_normal", n, "enabled");
+		expect_counter(&t, "refused_exec", cpu_dic ? 0 : t.pabt, "enabled, exec");
+		expect_counter(&t, "faults_stock", 0, "enabled");
+	}
+	expect_counter(&t, "refused_mte", 0, "no MTE VM");
+	tvm_destroy(&t);
+}
+
+/*
+ * The fault row of "no FWB": the memslot was created while the VM was not
+ * enabled, then the VM is enabled.  KVM_RUN fails with EFAULT and nothing
+ * is mapped: never a non-cacheable mapping of a cacheable VMA.
+ */
+static void case_nofwb_fault(void)
+{
+	bool valid;
+	struct tvm t;
+	int ret;
+
+	if (cpu_fwb) {
+		ksft_test_result_skip("no-FWB fault: this CPU model has FWB\n");
+		return;
+	}
+	tvm_create(&t, WB, 1);
+	ksft_test_result(!tvm_add_memslot(&t) && !vm_set_enabled(&t, true),
+			 "no FWB: memslot first, then enable\n");
+	*(volatile uint64_t *)addr_gva2hva(t.vm, (vm_vaddr_t)&guest_ops) = G_TOUCH;
+	ret = _vcpu_run(t.vcpu);
+	ksft_test_result(ret && errno == EFAULT, "no FWB: KVM_RUN fails with EFAULT\n");
+	s2_desc(&t, REGION_GPA, NULL, &valid);
+	ksft_test_result(!valid, "no FWB: nothing mapped\n");
+	expect_counter(&t, "refused_nofwb", 1, "fault refused");
+	tvm_destroy(&t);
+}
+
+/* PMD-sized stage-1 leaves: the right type, and 2 MiB blocks in stage-2. */
+static void case_huge(void)
+{
+	uint64_t i, desc;
+	uint32_t level, want_level;
+	struct utsname u;
+	bool valid, ok = true;
+	struct tvm t;
+
+	/* 6.12 maps PFNMAP memory with blocks when stage-1 has them. */
+	uname(&u);
+	want_level = strncmp(u.release, "6.12.", 5) ? 3 : 2;
+
+	tvm_create(&t, WB_HUGE, HUGE_PAGES);
+	vm_set_enabled(&t, true);
+	if (!cpu_fwb) {
+		ksft_test_result(tvm_add_memslot(&t) == EINVAL,
+				 "huge: enabled, no FWB: memslot refused\n");
+		tvm_destroy(&t);
+		return;
+	}
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH)) {
+		ksft_test_result_fail("huge: the guest did not run\n");
+		tvm_destroy(&t);
+		return;
+	}
+	expect_region(&t, S2_NORMAL, "huge: enabled: wb PFNMAP, 2 MiB stage-1 leaves");
+	for (i = 0; i < HUGE_PAGES; i += SZ_2M / PAGE_4K) {
+		desc = s2_desc(&t, REGION_GPA + i * PAGE_4K, &level, &valid);
+		if (!valid || level < want_level) {
+			ksft_print_msg("huge: page %lu: level %u desc 0x%lx\n", i, level, desc);
+			ok = false;
+		}
+	}
+	ksft_test_result(ok, "huge: enabled: stage-2 leaves at level %u\n", want_level);
+	tvm_destroy(&t);
+}
+
+/* The tracepoint reports each decision with the VM's name and IPA. */
+static void case_trace(void)
+{
+	static const char tr[] = "/sys/kernel/tracing";
+	char *buf = malloc(1 << 20), needle[96], *save;
+	uint64_t lines = 0;
+	bool first_ok;
+	ssize_t len = 0, n;
+	struct tvm t;
+	char *p;
+	int fd;
+
+	TEST_ASSERT(buf, "out of memory");
+	if (sysfs_write("/sys/kernel/tracing/events/s2attr/s2attr_decision/enable", "1", 1) ||
+	    sysfs_write("/sys/kernel/tracing/trace", "", 0)) {
+		ksft_test_result_fail("trace: cannot enable s2attr:s2attr_decision in %s\n", tr);
+		free(buf);
+		return;
+	}
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_set_enabled(&t, cpu_fwb);
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH))
+		ksft_test_result_fail("trace: the guest did not run\n");
+	sysfs_write("/sys/kernel/tracing/events/s2attr/s2attr_decision/enable", "0", 1);
+
+	fd = open("/sys/kernel/tracing/trace", O_RDONLY);
+	while (fd >= 0 && (n = read(fd, buf + len, (1 << 20) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	snprintf(needle, sizeof(needle), "vm=%s ipa=0x%llx pfn=0x%llx attridx=0 ",
+		 t.name, REGION_GPA, (provider_base() + kind_offset[WB]) >> 12);
+	first_ok = strstr(buf, needle) != NULL;
+	snprintf(needle, sizeof(needle), "vm=%s ipa=0x", t.name);
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+		lines += strstr(p, needle) &&
+			 strstr(p, cpu_fwb ? "result=normal reason=cacheable" :
+				"result=stock reason=disabled");
+	ksft_test_result(lines == count_region(&t, cpu_fwb ? S2_NORMAL : S2_DEVICE) &&
+			 lines == REGION_PAGES,
+			 "trace: one s2attr_decision event per fault (%lu)\n", lines);
+	ksft_test_result(first_ok, "trace: events carry VM, IPA and PFN\n");
+	tvm_destroy(&t);
+	free(buf);
+}
+
+#define S2ATTR_KO	"/lib/modules/s2attr.ko"
+
+static bool insmod_s2attr(const char *args)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "insmod " S2ATTR_KO " %s", args);
+	return !system(cmd);
+}
+
+static bool rmmod_s2attr(void)
+{
+	return !system("rmmod s2attr");
+}
+
+/*
+ * Run with s2attr not loaded.  A VM that exists when s2attr loads appears
+ * under vms/ and can be enabled; rmmod acts like disabling it (its Normal
+ * mappings go, RAM stays), and insmod brings it back.
+ */
+static void case_preexisting(void)
+{
+	char path[128];
+	struct tvm t;
+
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_path(&t, "", path, sizeof(path));
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH))
+		ksft_test_result_fail("pre-existing VM: the guest did not run\n");
+	expect_region(&t, S2_DEVICE, "pre-existing VM, no module");
+	ksft_test_result(insmod_s2attr("") && !access(path, F_OK),
+			 "pre-existing VM: appears under vms/ at insmod\n");
+	if (cpu_fwb) {
+		vm_set_enabled(&t, true);
+		ksft_test_result(tvm_run(&t, G_TOUCH), "pre-existing VM: runs once enabled\n");
+		expect_region(&t, S2_NORMAL, "pre-existing VM, enabled");
+	}
+	ksft_test_result(rmmod_s2attr() && access(path, F_OK),
+			 "pre-existing VM: rmmod with the VM alive, its directory goes\n");
+	expect_region(&t, cpu_fwb ? S2_UNMAPPED : S2_DEVICE,
+		      "after rmmod: no Normal mapping survives");
+	ksft_test_result(ram_is_mapped(&t), "after rmmod: RAM stays mapped\n");
+	ksft_test_result(tvm_run(&t, G_TOUCH), "after rmmod: the guest runs on\n");
+	expect_region(&t, S2_DEVICE, "after rmmod");
+	ksft_test_result(insmod_s2attr("") && !access(path, F_OK) &&
+			 vm_counter(&t, "faults_normal") == 0,
+			 "insmod again: the VM is back under vms/\n");
+	ksft_test_result(rmmod_s2attr(), "rmmod\n");
+	tvm_destroy(&t);
+}
+
+#define RELOAD_PAGES	(32 << 20 >> 12)	/* 32 MiB */
+#define RELOAD_SECONDS	20
+#define RELOAD_MAX	200
+
+static void *reload_vcpu_thread(void *arg)
+{
+	struct tvm *t = arg;
+
+	tvm_run(t, G_LOOP);
+	return NULL;
+}
+
+/*
+ * Run with s2attr not loaded: rmmod and insmod s2attr in a loop, bounded in
+ * time and count, while a vCPU faults through a 32 MiB region again and
+ * again.  No fault may be lost (the vCPU never fails and keeps making
+ * progress), and the final mappings match the final state.
+ */
+static void case_reload_loop(void)
+{
+	const char *args = cpu_fwb ? "default_enabled=1" : "";
+	uint64_t reloads = 0, passes;
+	struct timespec start, now;
+	pthread_t thread;
+	bool ok = true;
+	struct tvm t;
+
+	ok &= insmod_s2attr(args);
+	tvm_create(&t, WB, RELOAD_PAGES);
+	if (tvm_add_memslot(&t)) {
+		ksft_test_result_fail("reload loop: memslot: %s\n", strerror(t.memslot_err));
+		tvm_destroy(&t);
+		return;
+	}
+	pthread_create(&thread, NULL, reload_vcpu_thread, &t);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		ok &= rmmod_s2attr();
+		usleep(100 * 1000);
+		ok &= insmod_s2attr(args);
+		usleep(100 * 1000);
+		reloads++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (ok && reloads < RELOAD_MAX && now.tv_sec - start.tv_sec < RELOAD_SECONDS);
+	passes = READ_ONCE(t.passes);
+	*(volatile uint64_t *)addr_gva2hva(t.vm, (vm_vaddr_t)&guest_stop) = 1;
+	pthread_join(thread, NULL);
+
+	ksft_test_result(ok && reloads > 10, "reload loop: %lu rmmod/insmod cycles\n", reloads);
+	ksft_test_result(t.run_ok && passes > 0,
+			 "reload loop: the vCPU faulted through %lu passes of 32 MiB, KVM_RUN never failed\n",
+			 passes);
+	*(volatile uint64_t *)addr_gva2hva(t.vm, (vm_vaddr_t)&guest_stop) = 0;
+	ksft_test_result(tvm_run(&t, G_TOUCH), "reload loop: the guest runs on\n");
+	expect_region(&t, cpu_fwb ? S2_NORMAL : S2_DEVICE, "reload loop: final mappings");
+	tvm_destroy(&t);
+	ksft_test_result(rmmod_s2attr(), "reload loop: rmmod at the end\n");
+}
+
+struct suite {
+	const char	*name;
+	void		(*cases[10])(void);
+};
+
+static void case_stock(void)
+{
+	case_stock_kinds("stock");
+}
+
+static const struct suite suites[] = {
+	{ "stock",	{ case_stock } },
+	{ "module",	{ case_sysfs, case_vm_dir, case_not_enabled, case_enabled,
+			  case_enabled_exec, case_toggle, case_counters,
+			  case_nofwb_fault, case_huge, case_trace } },
+	{ "demo",	{ case_demo } },
+	{ "default",	{ case_default_enabled } },
+	{ "preload",	{ case_preexisting, case_reload_loop } },
+	{ "dump",	{ case_dump } },
+};
+
+static void parse_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strncmp(argv[i], "fwb=", 4))
+			cpu_fwb = atoi(argv[i] + 4);
+		else if (!strncmp(argv[i], "dic=", 4))
+			cpu_dic = atoi(argv[i] + 4);
+		else
+			ksft_exit_fail_msg("unknown argument '%s'\n", argv[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct suite *s = NULL;
+	size_t i;
+
+	for (i = 0; argc > 1 && i < ARRAY_SIZE(suites); i++)
+		if (!strcmp(argv[1], suites[i].name))
+			s = &suites[i];
+	if (!s)
+		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo [fwb=0|1] [dic=0|1]\n",
+				   argv[0]);
+	parse_args(argc, argv);
+
+	oracle_fd = open("/dev/s2attr_oracle", O_RDWR);
+	if (oracle_fd < 0)
+		ksft_exit_fail_msg("/dev/s2attr_oracle: %s\n", strerror(errno));
+
+	ksft_print_header();
+	for (i = 0; i < ARRAY_SIZE(s->cases) && s->cases[i]; i++)
+		s->cases[i]();
+	ksft_set_plan(ksft_test_num());
+	if (ksft_get_fail_cnt())
+		ksft_exit_fail();
+	ksft_exit_pass();
+}
