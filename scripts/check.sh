@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: the whole test suite.  Builds the test kernels (shimmed and
+# stock) of every series, boots each on every CPU model of the matrix under
+# QEMU and collects one line per test; ends with "N passed, M failed".
+#
+#   S2ATTR_SERIES="6.12"    series to test (default: all of series.conf)
+#   S2ATTR_CPUS="max"       CPU models to test (default: all of cpus.conf)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series_list=${S2ATTR_SERIES:-$(for s in $(all_series); do
+	[ -d "$S2ATTR_TOP/patches/$s" ] && echo "$s"; done)}
+cpus=${S2ATTR_CPUS:-$(awk '!/^#/ && NF { print $1 }' "$S2ATTR_TOP/scripts/cpus.conf")}
+logs=$S2ATTR_BUILD/logs
+pass=0
+fail=0
+skip=0
+
+result() {
+	case "$1" in
+	PASS) pass=$((pass + 1)) ;;
+	FAIL) fail=$((fail + 1)) ;;
+	SKIP) skip=$((skip + 1)) ;;
+	esac
+	echo "$1 $2"
+}
+
+# step NAME CMD...: a build step is a test too; its output goes to a log.
+step() {
+	local name=$1 log
+	shift
+	log=$logs/step-$(echo "$name" | tr -c 'a-zA-Z0-9.\n' '-').log
+	if "$@" >"$log" 2>&1; then
+		result PASS "$name"
+	else
+		result FAIL "$name (see ${log#"$S2ATTR_TOP"/})"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return 1
+	fi
+}
+
+# A kernel splat anywhere in a run fails it.
+SPLAT='WARNING:|BUG:|Oops|Kernel panic|Call trace:|circular locking|INFO: task .* blocked|KASAN|UBSAN|kmemleak|self-detected stall|Unable to handle|refcount_t:|list_(add|del) corruption'
+
+# collect LOG PREFIX: one result per TAP line of a run, plus the run's own.
+collect() {
+	local log=$1 prefix=$2 line name
+	tr -d '\r' <"$log" >"$log.txt"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*) result SKIP "$prefix: ${line#*# SKIP }" ;;
+		"ok "*) name=${line#ok }; result PASS "$prefix: ${name#* }" ;;
+		"not ok "*) name=${line#not ok }; result FAIL "$prefix: ${name#* }" ;;
+		"# "*) echo "    $line" ;;
+		esac
+	done < <(sed -n '/^S2ATTR-BEGIN/,/^S2ATTR-DMESG-BEGIN/p' "$log.txt" |
+		 grep -E '^(ok |not ok |# )' | grep -v '^# \(Totals\|Planned\)')
+	if grep -q '^S2ATTR-END' "$log.txt"; then
+		result PASS "$prefix: the run completed"
+	else
+		result FAIL "$prefix: the run did not complete (see ${log#"$S2ATTR_TOP"/}.txt)"
+	fi
+	if grep -Eq "$SPLAT" "$log.txt"; then
+		result FAIL "$prefix: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
+		grep -E -m5 "$SPLAT" "$log.txt" | sed 's/^/    /'
+	else
+		result PASS "$prefix: no kernel splat"
+	fi
+	awk '/^S2ATTR-DUMP-BEGIN/ { f = $2 ".dump"; next } /^S2ATTR-DUMP-END/ { f = ""; next }
+	     f != "" { print > (DIR "/" f) }' DIR="$(dirname "$log")" "$log.txt"
+}
+
+# same_dump PREFIX DIR A B: the descriptors of two runs are identical.
+same_dump() {
+	local prefix=$1 a=$2/$3.dump b=$2/$4.dump
+	if [ -s "$a" ] && [ -s "$b" ] && cmp -s "$a" "$b"; then
+		result PASS "$prefix: stage-2 descriptors bit for bit: $3 = $4"
+	else
+		result FAIL "$prefix: stage-2 descriptors differ: $3 vs $4"
+		diff "$a" "$b" 2>&1 | head -n 10 | sed 's/^/    /'
+	fi
+}
+
+mkdir -p "$logs"
+for s in $series_list; do
+	step "$s: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" || continue
+	step "$s: build the stock test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" stock || continue
+	step "$s: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" || continue
+	step "$s: build the stock test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" stock || continue
+	step "$s: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
+		"$S2ATTR_TOP/scripts/gates.sh" build "$s"
+
+	for cpu in $cpus; do
+		dir=$logs/$s-$cpu
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s" stock)" "$cpu" stock "$dir/stock.log"
+		collect "$dir/stock.log" "$s/$cpu/stock"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" shim "$dir/shim.log"
+		collect "$dir/shim.log" "$s/$cpu"
+		same_dump "$s/$cpu" "$dir" stock noshim-module
+		same_dump "$s/$cpu" "$dir" stock not-enabled
+	done
+done
+
+step "checkpatch.pl --strict: src/ include/ tests/modules/ patches/" \
+	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# gates.sh checkpatch | build SERIES: the kernel-hygiene gates.
+#   checkpatch      checkpatch.pl --strict on the module, the test modules
+#                   and the shim patches: no error, warning or check
+#   build SERIES    s2attr.ko rebuilt from scratch with W=1 and sparse
+#                   (C=2) against build/linux-SERIES: no warning
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+case "${1:-}" in
+checkpatch)
+	series=$(ls "$S2ATTR_TOP/patches" | head -n 1)
+	cp=$(ktree "$series")/scripts/checkpatch.pl
+	[ -f "$cp" ] || die "no checkpatch.pl: build a kernel first"
+	cd "$S2ATTR_TOP"
+	rc=0
+	for f in src/*.c include/*.h tests/modules/*.c tests/modules/*.h; do
+		perl "$cp" --no-tree --strict --quiet --file "$f" || rc=1
+	done
+	for p in patches/*/*.patch; do
+		perl "$cp" --no-tree --strict --quiet "$p" || rc=1
+	done
+	exit $rc
+	;;
+build)
+	series=${2:?usage: gates.sh build SERIES}
+	tree=$(ktree "$series")
+	dir=$S2ATTR_BUILD/out/$(basename "$tree")/gate
+	read -r -a kargs <<<"$(kmake_args)"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -r "$S2ATTR_TOP/Kbuild" "$S2ATTR_TOP/src" "$S2ATTR_TOP/include" "$dir/"
+	make -C "$tree" "${kargs[@]}" M="$dir" W=1 C=2 modules >"$dir/build.log" 2>&1 ||
+		{ cat "$dir/build.log"; die "build failed"; }
+	if grep -E 'warning:|error:' "$dir/build.log"; then
+		die "warnings with W=1 C=2"
+	fi
+	;;
+*)
+	die "usage: gates.sh checkpatch | build SERIES"
+	;;
+esac
