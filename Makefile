@@ -5,6 +5,7 @@
 #   make kernel SERIES=6.12          patched, built test kernel in build/
 #   make demo                        Device -> Normal, shown in a QEMU guest
 #   make check                       every test, ends in "N passed, M failed"
+#   make mutate                      mutation check of the KUnit suite
 
 SERIES	?= 6.12
 KDIR	?= $(CURDIR)/build/linux-$(SERIES)
@@ -15,7 +16,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check
+.PHONY: all modules clean deps kernel demo check mutate
 
 all: modules
 
@@ -40,3 +41,7 @@ demo: deps
 
 check: deps
 	scripts/check.sh
+
+mutate: kernel
+	scripts/build-tests.sh $(SERIES)
+	scripts/mutate.sh $(SERIES)
