@@ -6,6 +6,7 @@
 #   make demo                        Device -> Normal, shown in a QEMU guest
 #   make check                       every test, ends in "N passed, M failed"
 #   make mutate                      mutation check of the KUnit suite
+#   make bench                       fault-path benchmark, build/bench.csv
 
 SERIES	?= 6.12
 KDIR	?= $(CURDIR)/build/linux-$(SERIES)
@@ -16,7 +17,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check mutate
+.PHONY: all modules clean deps kernel demo check mutate bench
 
 all: modules
 
@@ -41,6 +42,9 @@ demo: deps
 
 check: deps
 	scripts/check.sh
+
+bench: deps
+	scripts/bench.sh
 
 mutate: kernel
 	scripts/build-tests.sh $(SERIES)

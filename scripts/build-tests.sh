@@ -60,6 +60,7 @@ install -m644 "$out"/testmod/*.ko "$root/lib/modules/"
 # fail and say why.
 mod=$S2ATTR_BUILD/out/linux-$series/mod
 [ -f "$mod/s2attr.ko" ] || die "build the shimmed tree's tests first: no $mod/s2attr.ko"
-install -m644 "$mod/s2attr.ko" "$mod/s2attr_kunit.ko" "$root/lib/modules/"
+install -m644 "$mod/s2attr.ko" "$mod/s2attr_kunit.ko" "$mod/s2attr_bench.ko" \
+	"$root/lib/modules/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 note "test image ready: ${out#"$S2ATTR_TOP"/}"

@@ -105,7 +105,7 @@ for s in $series_list; do
 	done
 done
 
-step "checkpatch.pl --strict: src/ include/ tests/modules/ patches/" \
+step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
 	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # gates.sh checkpatch | build SERIES: the kernel-hygiene gates.
-#   checkpatch      checkpatch.pl --strict on the module, the test modules
+#   checkpatch      checkpatch.pl --strict on the module, its KUnit suite
 #                   and the shim patches: no error, warning or check
 #   build SERIES    s2attr.ko rebuilt from scratch with W=1 and sparse
 #                   (C=2) against build/linux-SERIES: no warning
@@ -16,11 +16,15 @@ checkpatch)
 	[ -f "$cp" ] || die "no checkpatch.pl: build a kernel first"
 	cd "$S2ATTR_TOP"
 	rc=0
-	for f in src/*.c include/*.h tests/modules/*.c tests/modules/*.h; do
-		perl "$cp" --no-tree --strict --quiet --file "$f" || rc=1
+	# CAMELCASE: the only such names are the kernel's own memory types
+	# (MT_DEVICE_nGnRE...), which --no-tree cannot look up.
+	for f in src/*.c include/*.h tests/kunit/*.c; do
+		perl "$cp" --no-tree --strict --quiet --ignore CAMELCASE --file "$f" || rc=1
 	done
+	# Checkpatch takes a file tracked by git for source, not a patch,
+	# unless it cannot see the repository.
 	for p in patches/*/*.patch; do
-		perl "$cp" --no-tree --strict --quiet "$p" || rc=1
+		GIT_DIR=/nonexistent perl "$cp" --no-tree --strict --quiet "$p" || rc=1
 	done
 	exit $rc
 	;;

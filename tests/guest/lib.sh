@@ -115,6 +115,17 @@ plan_kunit() {
 	insmod $MODS/s2attr.ko && run_kunit
 }
 
+# make bench: the decision's cost in the kernel, then the fault-path
+# benchmark of the VMM (which loads and unloads s2attr itself).
+plan_bench() {
+	load_test_modules >/dev/null
+	insmod $MODS/s2attr.ko && insmod $MODS/s2attr_bench.ko &&
+		echo "bench: decide_ps,$(cat /sys/module/s2attr_bench/parameters/ps_per_call)"
+	rmmod s2attr_bench
+	rmmod s2attr
+	"$VMM" bench "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(bench:|not ok|# )'
+}
+
 plan_none() { not_ok "no s2test_plan on the kernel command line"; }
 
 # make demo: one VM's GPU-like memory before and after enabling it.

@@ -37,23 +37,23 @@ static const struct s2attr_kunit_row s2attr_kunit_rows[] = {
 	/* Normal-WB or Normal-Tagged, FWB, no MTE: mapped Normal-WB. */
 	ROW("WB data, FWB", PFNMAP, MT_NORMAL, 1, 1, 0, 0, 0, NORMAL, CACHEABLE),
 	ROW("WB data, FWB, DIC", PFNMAP, MT_NORMAL, 1, 1, 1, 0, 0, NORMAL, CACHEABLE),
-	ROW("Tagged data, FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 0, 0, NORMAL, CACHEABLE),
+	ROW("Tag data, FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 0, 0, NORMAL, CACHEABLE),
 	ROW("WB data, FWB, MIXEDMAP", VM_MIXEDMAP, MT_NORMAL, 1, 1, 0, 0, 0, NORMAL, CACHEABLE),
 	/* Exec: Normal-WB executable with DIC, refused without. */
 	ROW("WB exec, FWB, DIC", PFNMAP, MT_NORMAL, 1, 1, 1, 0, 1, NORMAL, CACHEABLE),
-	ROW("Tagged exec, FWB, DIC", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 1, 0, 1, NORMAL, CACHEABLE),
+	ROW("Tag exec, FWB, DIC", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 1, 0, 1, NORMAL, CACHEABLE),
 	ROW("WB exec, FWB, no DIC", PFNMAP, MT_NORMAL, 1, 1, 0, 0, 1, REFUSE_EXEC, NODIC),
-	ROW("Tagged exec, FWB, no DIC", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 0, 1, REFUSE_EXEC, NODIC),
+	ROW("Tag exec, FWB, no DIC", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 0, 1, REFUSE_EXEC, NODIC),
 	/* No FWB: refused, data or exec, DIC or not. */
 	ROW("WB data, no FWB", PFNMAP, MT_NORMAL, 1, 0, 0, 0, 0, REFUSE, NOFWB),
 	ROW("WB data, no FWB, DIC", PFNMAP, MT_NORMAL, 1, 0, 1, 0, 0, REFUSE, NOFWB),
 	ROW("WB exec, no FWB", PFNMAP, MT_NORMAL, 1, 0, 0, 0, 1, REFUSE, NOFWB),
-	ROW("Tagged data, no FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 0, 0, 0, 0, REFUSE, NOFWB),
+	ROW("Tag data, no FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 0, 0, 0, 0, REFUSE, NOFWB),
 	ROW("WB data, no FWB, MIXEDMAP", VM_MIXEDMAP, MT_NORMAL, 1, 0, 0, 0, 0, REFUSE, NOFWB),
 	/* MTE VM: refused whatever the CPU has. */
 	ROW("WB data, MTE VM, FWB", PFNMAP, MT_NORMAL, 1, 1, 1, 1, 0, REFUSE, MTE),
 	ROW("WB data, MTE VM, no FWB", PFNMAP, MT_NORMAL, 1, 0, 0, 1, 0, REFUSE, MTE),
-	ROW("Tagged data, MTE VM, FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 1, 0, REFUSE, MTE),
+	ROW("Tag data, MTE VM, FWB", PFNMAP, MT_NORMAL_TAGGED, 1, 1, 0, 1, 0, REFUSE, MTE),
 	ROW("WB exec, MTE VM, FWB, DIC", PFNMAP, MT_NORMAL, 1, 1, 1, 1, 1, REFUSE, MTE),
 	/* Stage-1 Normal-NC and Device: stock, enabled or not. */
 	ROW("NC data, FWB", PFNMAP, MT_NORMAL_NC, 1, 1, 1, 0, 0, STOCK, UNCACHED),
@@ -120,7 +120,7 @@ static const struct s2attr_kunit_input s2attr_kunit_inputs[] = {
 	IN("yes", "yes", -EINVAL, false),
 	IN("on", "on", -EINVAL, false),
 	IN("y", "y", -EINVAL, false),
-	IN("embedded NUL", "1\0" "1", -EINVAL, false),
+	IN("embedded NUL", "1\0001", -EINVAL, false),
 	IN("huge number", "99999999999999999999", -EINVAL, false),
 };
 

@@ -19,6 +19,7 @@
  *   dump		print the descriptors of a fixed scenario, for the
  *			bit-for-bit comparison of stock and shimmed kernels
  *   demo		one VM's memory before and after enabling it
+ *   bench		time per stage-2 fault: stock, loaded, enabled
  *
  * fwb and dic are what the CPU model has, as the test runner knows it; the
  * expectations follow from them and from nothing s2attr reports.
@@ -165,8 +166,12 @@ static void *hva_aligned_2m(uint64_t size)
 	return aligned;
 }
 
-/* Create a VM whose region at REGION_GPA is @npages of provider memory. */
-static void tvm_create(struct tvm *t, enum kind kind, uint64_t npages)
+/*
+ * Create a VM whose region at REGION_GPA is @npages of provider memory of
+ * @kind, at @offset into the provider's memory.
+ */
+static void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages,
+			  uint64_t offset)
 {
 	char path[64];
 	int fd;
@@ -184,12 +189,17 @@ static void tvm_create(struct tvm *t, enum kind kind, uint64_t npages)
 	fd = open(path, O_RDWR);
 	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
 	t->hva = mmap(hva_aligned_2m(t->size), t->size, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_FIXED, fd, kind_offset[kind]);
+		      MAP_SHARED | MAP_FIXED, fd, offset);
 	TEST_ASSERT(t->hva != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
 	close(fd);
 	*(volatile uint32_t *)t->hva = INSN_RET;
 	virt_map(t->vm, REGION_GPA, REGION_GPA, npages);
 	vcpu_args_set(t->vcpu, 2, REGION_GPA, npages);
+}
+
+static void tvm_create(struct tvm *t, enum kind kind, uint64_t npages)
+{
+	tvm_create_at(t, kind, npages, kind_offset[kind]);
 }
 
 static int tvm_add_memslot(struct tvm *t)
@@ -633,6 +643,24 @@ static void case_dump(void)
 	}
 }
 
+/*
+ * How many stage-2 leaves map the region: each fault installs one leaf, so
+ * this is the number of stage-2 faults the region took.
+ */
+static uint64_t count_leaves(struct tvm *t)
+{
+	uint64_t ipa = REGION_GPA, end = REGION_GPA + t->size, n = 0;
+	uint32_t level;
+	bool valid;
+
+	while (ipa < end) {
+		s2_desc(t, ipa, &level, &valid);
+		n += valid;
+		ipa = (ipa | ((1ULL << (12 + 9 * (3 - level))) - 1)) + 1;
+	}
+	return n;
+}
+
 /* How many pages of the region the oracle finds mapped as @want. */
 static uint64_t count_region(struct tvm *t, enum s2 want)
 {
@@ -921,6 +949,93 @@ static void case_reload_loop(void)
 	ksft_test_result(rmmod_s2attr(), "reload loop: rmmod at the end\n");
 }
 
+/* ---- benchmark ------------------------------------------------------ */
+
+#define BENCH_PAGES	(256 << 20 >> 12)	/* 256 MiB, every 4 KiB page once */
+#define BENCH_ROUNDS	7			/* the first is a warm-up */
+
+enum bench_cfg { BENCH_STOCK, BENCH_LOADED, BENCH_ENABLED, BENCH_NR };
+static const char * const bench_name[BENCH_NR] = {
+	"stock: module not loaded", "loaded: VM not enabled", "enabled: Normal-WB",
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * One measurement: a fresh VM whose guest touches every 4 KiB page of a
+ * 256 MiB region once; the time of that KVM_RUN sequence over the number of
+ * stage-2 faults it took (one per page: each touch is a write).
+ */
+static double bench_one(enum kind kind, bool enable, uint64_t *leaves)
+{
+	struct tvm t;
+	double t0, us;
+
+	tvm_create_at(&t, kind, BENCH_PAGES, 0);
+	if (enable)
+		TEST_ASSERT(!vm_set_enabled(&t, true), "enable");
+	TEST_ASSERT(!tvm_add_memslot(&t), "memslot: %s", strerror(t.memslot_err));
+	t0 = now_us();
+	TEST_ASSERT(tvm_run(&t, G_TOUCH), "guest run");
+	us = now_us() - t0;
+	if (leaves)
+		*leaves = count_leaves(&t);
+	tvm_destroy(&t);
+	return us / BENCH_PAGES;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * make bench: the three configurations interleaved A B C A B C, so that
+ * drift of the emulator hits them alike; then the fault count with 4 KiB
+ * and with 2 MiB stage-1 leaves.  Lines start with "bench:".
+ */
+static void case_bench(void)
+{
+	double us[BENCH_NR][BENCH_ROUNDS], med[BENCH_NR];
+	uint64_t small, huge, n = BENCH_ROUNDS - 1;
+	int r, c;
+
+	TEST_ASSERT(cpu_fwb, "the benchmark needs FWB (-cpu max)");
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		for (c = 0; c < BENCH_NR; c++) {
+			if (c == BENCH_STOCK)
+				rmmod_s2attr();
+			else if (c == BENCH_LOADED)
+				TEST_ASSERT(insmod_s2attr(""), "insmod");
+			us[c][r] = bench_one(WB, c == BENCH_ENABLED, NULL);
+			printf("bench: sample,%d,%s,%.3f\n", r, bench_name[c], us[c][r]);
+		}
+	}
+	for (c = 0; c < BENCH_NR; c++) {
+		qsort(&us[c][1], n, sizeof(double), cmp_double);
+		med[c] = n % 2 ? us[c][1 + n / 2] : (us[c][n / 2] + us[c][1 + n / 2]) / 2;
+	}
+	for (c = 0; c < BENCH_NR; c++)
+		printf("bench: config,%s,%.3f,%.3f,%.3f,%.4f\n", bench_name[c], med[c],
+		       us[c][1], us[c][n], med[c] / med[BENCH_STOCK]);
+
+	bench_one(WB, true, &small);
+	bench_one(WB_HUGE, true, &huge);
+	printf("bench: leaves,%lu,%lu\n", small, huge);
+	rmmod_s2attr();
+	ksft_test_result(small >= 256 * huge && huge,
+			 "bench: 256 MiB: %lu stage-2 faults with 4 KiB leaves, %lu with 2 MiB\n",
+			 small, huge);
+}
+
 struct suite {
 	const char	*name;
 	void		(*cases[10])(void);
@@ -937,6 +1052,7 @@ static const struct suite suites[] = {
 			  case_enabled_exec, case_toggle, case_counters,
 			  case_nofwb_fault, case_huge, case_trace } },
 	{ "demo",	{ case_demo } },
+	{ "bench",	{ case_bench } },
 	{ "default",	{ case_default_enabled } },
 	{ "preload",	{ case_preexisting, case_reload_loop } },
 	{ "dump",	{ case_dump } },
@@ -965,7 +1081,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], suites[i].name))
 			s = &suites[i];
 	if (!s)
-		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo [fwb=0|1] [dic=0|1]\n",
+		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench [fwb=0|1] [dic=0|1]\n",
 				   argv[0]);
 	parse_args(argc, argv);
 
