@@ -7,6 +7,7 @@
 #   make check                       every test, ends in "N passed, M failed"
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
+#   make stress [SECONDS=600]        debug kernel under load and fuzzing
 
 SERIES	?= 6.12
 KDIR	?= $(CURDIR)/build/linux-$(SERIES)
@@ -17,7 +18,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check mutate bench
+.PHONY: all modules clean deps kernel demo check mutate bench stress
 
 all: modules
 
@@ -35,13 +36,16 @@ deps:
 	scripts/deps.sh
 
 kernel: deps
-	scripts/kernel.sh $(SERIES)
+	scripts/kernel.sh $(SERIES) $(if $(DEBUG),debug)
 
 demo: deps
 	scripts/demo.sh
 
 check: deps
 	scripts/check.sh
+
+stress: deps
+	scripts/stress.sh $(SECONDS)
 
 bench: deps
 	scripts/bench.sh

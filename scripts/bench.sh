@@ -33,6 +33,7 @@ grep -q '^config,' "$log.data" || die "no results in ${log#"$S2ATTR_TOP"/}"
 grep '^sample,' "$log.data" | sed 's/^sample,/round,/' >"${csv%.csv}-samples.csv"
 
 awk -F, -v series="$series" '
+	BEGIN { n = 0 }
 	/^config,/ { name[n] = $2; med[n] = $3; lo[n] = $4; hi[n] = $5; ratio[n] = $6; n++ }
 	/^decide_ps,/ { decide = $2 / 1000 }
 	/^leaves,/ { small = $2; huge = $3 }

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-tests.sh SERIES [stock]: build everything a QEMU test run needs for
-# the kernel tree build/linux-SERIES[-stock] into build/out/<tree>/: s2attr.ko
-# (shimmed trees only), the test provider and oracle modules, the test VMM
+# build-tests.sh SERIES [stock|debug]: build everything a QEMU test run
+# needs for the kernel tree build/linux-SERIES[-VARIANT] into
+# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM
 # and the initramfs that carries them.  Sources are copied, so one checkout
 # builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-series=${1:?usage: build-tests.sh SERIES [stock]}
+series=${1:?usage: build-tests.sh SERIES [stock|debug]}
 variant=${2:-}
 tree=$(ktree "$series" "$variant")
 out=$S2ATTR_BUILD/out/$(basename "$tree")
@@ -31,7 +31,7 @@ kbuild_ext() {
 	make -s -C "$tree" "${kargs[@]}" M="$dir" "$@" modules
 }
 
-if [ -z "$variant" ]; then
+if [ "$variant" != stock ]; then
 	note "building s2attr.ko and its KUnit suite for $krel"
 	kbuild_ext mod Kbuild src include tests/kunit -- S2ATTR_KUNIT=m
 fi
@@ -58,7 +58,8 @@ install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$root/bin/"
 install -m644 "$out"/testmod/*.ko "$root/lib/modules/"
 # A stock kernel gets the s2attr.ko of its shimmed twin: loading it must
 # fail and say why.
-mod=$S2ATTR_BUILD/out/linux-$series/mod
+mod=$out/mod
+[ "$variant" != stock ] || mod=$S2ATTR_BUILD/out/linux-$series/mod
 [ -f "$mod/s2attr.ko" ] || die "build the shimmed tree's tests first: no $mod/s2attr.ko"
 install -m644 "$mod/s2attr.ko" "$mod/s2attr_kunit.ko" "$mod/s2attr_bench.ko" \
 	"$root/lib/modules/"

@@ -126,6 +126,27 @@ plan_bench() {
 	"$VMM" bench "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(bench:|not ok|# )'
 }
 
+# make stress: on the debug kernel; kmemleak is cleared first and scanned
+# after s2attr is gone, so only leaks of the run are reported.
+plan_stress() {
+	kl=/sys/kernel/debug/kmemleak
+	load_test_modules
+	check "kmemleak is available" test -w $kl && echo clear >$kl
+	check "insmod s2attr" insmod $MODS/s2attr.ko
+	vmm stress "seconds=${s2test_seconds:-60}" | grep -v '^dump'
+	is_loaded s2attr && rmmod s2attr
+	check "s2attr is unloaded at the end" sh -c "! grep -q '^s2attr ' /proc/modules"
+	sleep 6
+	echo scan >$kl
+	echo scan >$kl
+	if [ -s $kl ]; then
+		not_ok "kmemleak: no leak"
+		head -n 40 $kl
+	else
+		ok "kmemleak: no leak"
+	fi
+}
+
 plan_none() { not_ok "no s2test_plan on the kernel command line"; }
 
 # make demo: one VM's GPU-like memory before and after enabling it.

@@ -20,6 +20,8 @@
  *			bit-for-bit comparison of stock and shimmed kernels
  *   demo		one VM's memory before and after enabling it
  *   bench		time per stage-2 fault: stock, loaded, enabled
+ *   stress		VMs fault while s2attr is toggled and reloaded; sysfs
+ *			fuzzing as root and as an unprivileged user
  *
  * fwb and dic are what the CPU model has, as the test runner knows it; the
  * expectations follow from them and from nothing s2attr reports.
@@ -34,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -1036,6 +1039,357 @@ static void case_bench(void)
 			 small, huge);
 }
 
+/* ---- stress and fuzz ------------------------------------------------ */
+
+#define STRESS_VMS		3
+#define STRESS_VCPUS		2	/* vCPU 0 loops over WB, vCPU 1 over NC */
+#define STRESS_WB_PAGES		(16 << 20 >> 12)
+#define STRESS_NC_PAGES		(4 << 20 >> 12)
+#define STRESS_NC_GPA		(REGION_GPA + (64 << 20))
+
+struct stress_vm {
+	struct kvm_vm		*vm;
+	struct kvm_vcpu		*vcpu[STRESS_VCPUS];
+	pthread_t		thread[STRESS_VCPUS];
+	void			*wb, *nc;
+	char			name[32];
+	uint64_t		passes[STRESS_VCPUS];
+	int			err[STRESS_VCPUS];	/* errno of a failed KVM_RUN */
+};
+
+static struct stress_vm stress_vms[STRESS_VMS];
+static volatile bool stress_stop;
+static uint64_t stress_toggles, stress_defaults, stress_reloads, stress_created;
+static unsigned long stress_seconds = 30;
+
+static void *stress_map(const char *dev, uint64_t size, uint64_t offset)
+{
+	void *p;
+	int fd = open(dev, O_RDWR);
+
+	TEST_ASSERT(fd >= 0, "open %s", dev);
+	p = mmap(hva_aligned_2m(size), size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, offset);
+	TEST_ASSERT(p != MAP_FAILED, "mmap %s", dev);
+	close(fd);
+	return p;
+}
+
+static void stress_vm_create(struct stress_vm *v)
+{
+	v->vm = vm_create_with_vcpus(STRESS_VCPUS, guest_code, v->vcpu);
+	snprintf(v->name, sizeof(v->name), "%d-%d", getpid(), v->vm->fd);
+	v->wb = stress_map(S2ATTR_PFNMAP_DEV_PREFIX "wb_huge", STRESS_WB_PAGES * PAGE_4K, 0);
+	v->nc = stress_map(S2ATTR_PFNMAP_DEV_PREFIX "nc", STRESS_NC_PAGES * PAGE_4K, 64 << 20);
+	/* Enabled VMs need FWB at memslot time; the toggler enables later. */
+	vm_set_user_memory_region(v->vm, REGION_SLOT, 0, REGION_GPA,
+				  STRESS_WB_PAGES * PAGE_4K, v->wb);
+	vm_set_user_memory_region(v->vm, REGION_SLOT + 1, 0, STRESS_NC_GPA,
+				  STRESS_NC_PAGES * PAGE_4K, v->nc);
+	virt_map(v->vm, REGION_GPA, REGION_GPA, STRESS_WB_PAGES);
+	virt_map(v->vm, STRESS_NC_GPA, STRESS_NC_GPA, STRESS_NC_PAGES);
+	vcpu_args_set(v->vcpu[0], 2, REGION_GPA, STRESS_WB_PAGES);
+	vcpu_args_set(v->vcpu[1], 2, STRESS_NC_GPA, STRESS_NC_PAGES);
+	*(volatile uint64_t *)addr_gva2hva(v->vm, (vm_vaddr_t)&guest_ops) = G_LOOP;
+}
+
+struct stress_vcpu_arg {
+	struct stress_vm	*v;
+	int			i;
+};
+
+static void *stress_vcpu_thread(void *arg)
+{
+	struct stress_vcpu_arg *a = arg;
+	struct stress_vm *v = a->v;
+	struct ucall uc;
+
+	for (;;) {
+		if (_vcpu_run(v->vcpu[a->i])) {
+			v->err[a->i] = errno;
+			break;
+		}
+		if (get_ucall(v->vcpu[a->i], &uc) != UCALL_SYNC)
+			break;
+		v->passes[a->i]++;
+	}
+	free(a);
+	return NULL;
+}
+
+static unsigned int stress_rand(void)
+{
+	static __thread unsigned int seed;
+
+	if (!seed)
+		seed = getpid() ^ (uintptr_t)&seed;
+	return rand_r(&seed);
+}
+
+static void stress_sleep_ms(unsigned int ms)
+{
+	usleep(ms * 1000);
+}
+
+/* Writes enabled of random VMs; fails harmlessly while s2attr is out. */
+static void *stress_toggler(void *arg)
+{
+	char path[128];
+
+	while (!stress_stop) {
+		struct stress_vm *v = &stress_vms[stress_rand() % STRESS_VMS];
+
+		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/enabled", v->name);
+		if (!sysfs_write(path, stress_rand() & 1 ? "1" : "0", 1))
+			__atomic_add_fetch(&stress_toggles, 1, __ATOMIC_RELAXED);
+		stress_sleep_ms(10);
+	}
+	return NULL;
+}
+
+static void *stress_default_toggler(void *arg)
+{
+	while (!stress_stop) {
+		if (!sysfs_write(S2ATTR_SYSFS "/default_enabled",
+				 stress_rand() & 1 ? "1" : "0", 1))
+			stress_defaults++;
+		stress_sleep_ms(37);
+	}
+	return NULL;
+}
+
+static void *stress_reloader(void *arg)
+{
+	while (!stress_stop) {
+		rmmod_s2attr();
+		stress_sleep_ms(150);
+		insmod_s2attr(stress_rand() & 1 ? "default_enabled=1" : "");
+		stress_reloads++;
+		stress_sleep_ms(400);
+	}
+	return NULL;
+}
+
+/* Short-lived VMs: created, faulted once, destroyed, over and over. */
+static void *stress_creator(void *arg)
+{
+	struct tvm t;
+
+	while (!stress_stop) {
+		tvm_create_at(&t, WB, 64, 96 << 20);
+		if (!tvm_add_memslot(&t))
+			tvm_run(&t, G_TOUCH);
+		tvm_destroy(&t);
+		stress_created++;
+	}
+	return NULL;
+}
+
+/* Every leaf agrees with the VM's final state: no stale Normal, no stale Device. */
+static bool stress_vm_consistent(struct stress_vm *v, bool enabled)
+{
+	struct tvm t = { .vm = v->vm, .size = STRESS_WB_PAGES * PAGE_4K };
+	uint64_t i, desc;
+	bool valid, ok = true;
+	enum s2 got;
+
+	for (i = 0; i < STRESS_WB_PAGES; i++) {
+		desc = s2_desc(&t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+		got = s2_decode(desc, valid);
+		if (got != S2_UNMAPPED && got != (enabled ? S2_NORMAL : S2_DEVICE)) {
+			ksft_print_msg("VM %s (enabled=%d): WB page %lu is %s\n", v->name,
+				       enabled, i, s2_name[got]);
+			ok = false;
+			break;
+		}
+	}
+	for (i = 0; i < STRESS_NC_PAGES && ok; i++) {
+		desc = s2_desc(&t, STRESS_NC_GPA + i * PAGE_4K, NULL, &valid);
+		got = s2_decode(desc, valid);
+		if (got != S2_UNMAPPED && got != S2_DEVICE) {
+			ksft_print_msg("VM %s: NC page %lu is %s\n", v->name, i, s2_name[got]);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static int count_vm_dirs(void)
+{
+	char cmd[] = "ls " S2ATTR_SYSFS "/vms 2>/dev/null | wc -l";
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		pclose(f);
+	}
+	return n;
+}
+
+/*
+ * make stress: several VMs with several vCPUs fault through cacheable and
+ * uncached PFNMAP memory while other threads toggle enabled and
+ * default_enabled, create and destroy VMs, and reload s2attr; bounded in
+ * time.  Run with s2attr loaded; stress_seconds from "seconds=N".
+ */
+static void case_stress(void)
+{
+	pthread_t helpers[4];
+	void *(*helper_fn[4])(void *) = {
+		stress_toggler, stress_default_toggler, stress_reloader, stress_creator,
+	};
+	uint64_t passes = 0;
+	bool ok = true, enabled;
+	int i, j, errs = 0;
+	char path[128];
+
+	TEST_ASSERT(cpu_fwb, "the stress test needs FWB (-cpu max)");
+	for (i = 0; i < STRESS_VMS; i++) {
+		stress_vm_create(&stress_vms[i]);
+		for (j = 0; j < STRESS_VCPUS; j++) {
+			struct stress_vcpu_arg *a = malloc(sizeof(*a));
+
+			a->v = &stress_vms[i];
+			a->i = j;
+			pthread_create(&stress_vms[i].thread[j], NULL, stress_vcpu_thread, a);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		pthread_create(&helpers[i], NULL, helper_fn[i], NULL);
+	sleep(stress_seconds);
+	stress_stop = true;
+	for (i = 0; i < 4; i++)
+		pthread_join(helpers[i], NULL);
+	/* End with the module loaded, so that the final state is observable. */
+	if (access(S2ATTR_SYSFS, F_OK))
+		ok &= insmod_s2attr("");
+
+	for (i = 0; i < STRESS_VMS; i++) {
+		*(volatile uint64_t *)addr_gva2hva(stress_vms[i].vm, (vm_vaddr_t)&guest_stop) = 1;
+		for (j = 0; j < STRESS_VCPUS; j++) {
+			pthread_join(stress_vms[i].thread[j], NULL);
+			passes += stress_vms[i].passes[j];
+			errs += stress_vms[i].err[j] != 0;
+			if (stress_vms[i].err[j])
+				ksft_print_msg("VM %s vCPU %d: KVM_RUN: %s\n", stress_vms[i].name,
+					       j, strerror(stress_vms[i].err[j]));
+		}
+	}
+	printf("stress: seconds=%lu vms=%d vcpus=%d short_lived_vms=%lu passes=%lu toggles=%lu default_writes=%lu reloads=%lu\n",
+	       stress_seconds, STRESS_VMS, STRESS_VMS * STRESS_VCPUS, stress_created,
+	       passes, stress_toggles, stress_defaults, stress_reloads);
+	ksft_test_result(ok && !errs && passes >= STRESS_VMS * STRESS_VCPUS,
+			 "stress: every vCPU ran to the end, %lu passes, no failed KVM_RUN\n",
+			 passes);
+	ksft_test_result(stress_reloads > 0 && stress_toggles > 0 && stress_created > 0,
+			 "stress: %lu reloads, %lu toggles, %lu short-lived VMs\n",
+			 stress_reloads, stress_toggles, stress_created);
+
+	for (i = 0; i < STRESS_VMS; i++) {
+		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/enabled", stress_vms[i].name);
+		enabled = value_is(path, "1\n");
+		ok = stress_vm_consistent(&stress_vms[i], enabled);
+		ksft_test_result(ok, "stress: VM %d: every leaf agrees with enabled=%d\n", i, enabled);
+	}
+	for (i = 0; i < STRESS_VMS; i++)
+		kvm_vm_free(stress_vms[i].vm);
+	ksft_test_result(count_vm_dirs() == 0, "stress: no directory left for a dead VM\n");
+}
+
+/* A random write: sometimes valid, mostly garbage of random length. */
+static size_t fuzz_input(char *buf, size_t max)
+{
+	static const char * const valid[] = { "0", "1", "0\n", "1\n" };
+	unsigned int r = stress_rand();
+	size_t i, len;
+
+	if (r % 4 == 0) {
+		strcpy(buf, valid[(r >> 2) % 4]);
+		return strlen(buf);
+	}
+	len = (r >> 2) % max;
+	for (i = 0; i < len; i++)
+		buf[i] = (r & 8) ? "01\n \t-x"[stress_rand() % 7] : stress_rand();
+	return len;
+}
+
+static bool fuzz_is_valid(const char *buf, size_t len, char *val)
+{
+	if ((len == 1 || (len == 2 && buf[1] == '\n')) && (buf[0] == '0' || buf[0] == '1')) {
+		*val = buf[0];
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Random bytes and lengths into every s2attr file, as root and as an
+ * unprivileged user: a value changes only through a valid root write.
+ */
+static void case_fuzz(void)
+{
+	const char *files[8];
+	char model[8], buf[80], path[8][128], want[3];
+	int nfiles = 0, i, iter, bad = 0, denied = 0;
+	struct tvm t;
+	pid_t pid;
+
+	tvm_create(&t, WB, 1);
+	snprintf(path[0], sizeof(path[0]), S2ATTR_SYSFS "/default_enabled");
+	vm_path(&t, "enabled", path[1], sizeof(path[1]));
+	snprintf(path[2], sizeof(path[2]), S2ATTR_SYSFS "/fwb");
+	snprintf(path[3], sizeof(path[3]), S2ATTR_SYSFS "/dic");
+	vm_path(&t, "faults_normal", path[4], sizeof(path[4]));
+	vm_path(&t, "refused_nofwb", path[5], sizeof(path[5]));
+	for (i = 0; i < 6; i++) {
+		files[nfiles++] = path[i];
+		TEST_ASSERT(!sysfs_read(path[i], buf, sizeof(buf)), "read %s", path[i]);
+		model[i] = buf[0];
+	}
+
+	for (iter = 0; iter < 3000; iter++) {
+		size_t len = fuzz_input(buf, sizeof(buf));
+		int f = stress_rand() % nfiles, ret;
+		char val;
+
+		ret = sysfs_write(files[f], buf, len);
+		if (f < 2 && fuzz_is_valid(buf, len, &val) && !ret)
+			model[f] = val;
+		else if (ret == 0 && len)
+			bad++;	/* a write that should have failed succeeded */
+		TEST_ASSERT(!sysfs_read(files[f], buf, sizeof(buf)), "read %s", files[f]);
+		if (buf[0] != model[f]) {
+			ksft_print_msg("%s: reads %c, want %c\n", files[f], buf[0], model[f]);
+			bad++;
+		}
+	}
+	ksft_test_result(!bad, "fuzz: 3000 random writes as root, values change only on valid writes\n");
+
+	pid = fork();
+	if (!pid) {
+		int n = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		for (iter = 0; iter < 500; iter++) {
+			size_t len = fuzz_input(buf, sizeof(buf));
+
+			n += sysfs_write(files[stress_rand() % nfiles], buf, len) == -EACCES;
+		}
+		_exit(n == 500 ? 0 : 1);
+	}
+	waitpid(pid, &i, 0);
+	denied = WIFEXITED(i) && WEXITSTATUS(i) == 0;
+	for (i = 0; i < nfiles; i++) {
+		snprintf(want, sizeof(want), "%c\n", model[i]);
+		denied &= value_is(files[i], want);
+	}
+	ksft_test_result(denied, "fuzz: an unprivileged user cannot write any file, values kept\n");
+	tvm_destroy(&t);
+}
+
 struct suite {
 	const char	*name;
 	void		(*cases[10])(void);
@@ -1053,6 +1407,7 @@ static const struct suite suites[] = {
 			  case_nofwb_fault, case_huge, case_trace } },
 	{ "demo",	{ case_demo } },
 	{ "bench",	{ case_bench } },
+	{ "stress",	{ case_stress, case_fuzz } },
 	{ "default",	{ case_default_enabled } },
 	{ "preload",	{ case_preexisting, case_reload_loop } },
 	{ "dump",	{ case_dump } },
@@ -1067,6 +1422,8 @@ static void parse_args(int argc, char **argv)
 			cpu_fwb = atoi(argv[i] + 4);
 		else if (!strncmp(argv[i], "dic=", 4))
 			cpu_dic = atoi(argv[i] + 4);
+		else if (!strncmp(argv[i], "seconds=", 8))
+			stress_seconds = strtoul(argv[i] + 8, NULL, 0);
 		else
 			ksft_exit_fail_msg("unknown argument '%s'\n", argv[i]);
 	}
@@ -1081,7 +1438,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], suites[i].name))
 			s = &suites[i];
 	if (!s)
-		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench [fwb=0|1] [dic=0|1]\n",
+		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench|stress [fwb=0|1] [dic=0|1]\n",
 				   argv[0]);
 	parse_args(argc, argv);
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress.sh [SECONDS]: make stress.  Boots the debug variant of the shimmed
+# kernel (KASAN, lockdep, PROVE_RCU, kmemleak, debug objects) on -cpu max
+# with 4 vCPUs; several VMs with several vCPUs fault through cacheable and
+# uncached PFNMAP memory while other threads toggle enabled and
+# default_enabled, create and destroy VMs and reload s2attr, for SECONDS
+# (default 600; .ci/run uses a short run).  Then: no splat, no leak, every
+# leaf consistent with its VM's final state, no directory of a dead VM, and
+# a sysfs fuzz run as root and as an unprivileged user.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/results.sh"
+
+seconds=${1:-${S2ATTR_STRESS_SECONDS:-600}}
+series=${S2ATTR_STRESS_SERIES:-6.12}
+logs=$S2ATTR_BUILD/logs
+dir=$logs/stress-$series
+mkdir -p "$dir"
+
+step "$series: build the debug test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$series" debug &&
+step "$series: build the debug test programs" \
+	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" debug &&
+{
+	S2ATTR_QEMU_SMP=4 S2ATTR_QEMU_TIMEOUT=$((seconds * 4 + 900)) \
+	S2ATTR_QEMU_APPEND="s2test_seconds=$seconds" \
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" max stress "$dir/stress.log"
+	collect "$dir/stress.log" "$series/stress"
+	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
+}
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
