@@ -11,7 +11,15 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include <asm/pgtable-hwdef.h>
+
 struct kvm;
+
+/* The stage-1 MAIR index (MT_NORMAL, MT_DEVICE_nGnRE, ...) of a pgprot. */
+static inline unsigned int s2attr_prot_attridx(u64 prot)
+{
+	return (prot & PTE_ATTRINDX_MASK) >> 2;
+}
 
 /* What the module answers for one fault or memslot. */
 enum s2attr_result {

@@ -47,7 +47,8 @@ if [ -n "$need_busybox" ]; then
 	fi
 	[ -n "$updated" ] || apt-get update -qq
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"	# apt's sandbox user writes the download there
+	# apt's sandbox user writes the download there
+	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
 	(cd "$tmp" && apt-get download -qq busybox-static:arm64) ||
 		die "cannot download busybox-static:arm64"
 	rm -rf "$S2ATTR_BUILD/busybox"

@@ -84,7 +84,7 @@ static int s2attr_hook_fault(struct kvm *kvm, const struct kvm_s2attr_fault *f)
 		s2attr_account(vm, d);
 		s2attr_log_refusal(vm, f->exec ? "exec" : "fault", f->ipa, d);
 		trace_s2attr_decision(vm->name, f->ipa, f->pfn,
-				      (pgprot_val(f->vma.vm_page_prot) & PTE_ATTRINDX_MASK) >> 2,
+				      s2attr_prot_attridx(pgprot_val(f->vma.vm_page_prot)),
 				      d.result, d.reason);
 	}
 	rcu_read_unlock();

@@ -11,7 +11,6 @@
 #include <linux/mm.h>
 
 #include <asm/memory.h>
-#include <asm/pgtable-hwdef.h>
 
 #include "s2attr.h"
 
@@ -27,7 +26,7 @@ static bool s2attr_vma_is_pfnmap(const struct s2attr_facts *f)
  */
 static bool s2attr_prot_is_cacheable(const struct s2attr_facts *f)
 {
-	u64 idx = (f->prot & PTE_ATTRINDX_MASK) >> 2;
+	unsigned int idx = s2attr_prot_attridx(f->prot);
 
 	return idx == MT_NORMAL || idx == MT_NORMAL_TAGGED;
 }
