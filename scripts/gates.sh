@@ -4,8 +4,9 @@
 # gates.sh checkpatch | build SERIES: the kernel-hygiene gates.
 #   checkpatch      checkpatch.pl --strict on the module, its KUnit suite
 #                   and the shim patches: no error, warning or check
-#   build SERIES    s2attr.ko rebuilt from scratch with W=1 and sparse
-#                   (C=2) against build/linux-SERIES: no warning
+#   build SERIES    s2attr.ko and its KUnit suite rebuilt from scratch with
+#                   W=1 and sparse (C=2) against build/linux-SERIES: no
+#                   warning
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,8 +36,9 @@ build)
 	read -r -a kargs <<<"$(kmake_args)"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -r "$S2ATTR_TOP/Kbuild" "$S2ATTR_TOP/src" "$S2ATTR_TOP/include" "$dir/"
-	make -C "$tree" "${kargs[@]}" M="$dir" W=1 C=2 modules >"$dir/build.log" 2>&1 ||
+	(cd "$S2ATTR_TOP" && cp -r --parents Kbuild src include tests/kunit "$dir/")
+	make -C "$tree" "${kargs[@]}" M="$dir" S2ATTR_KUNIT=m W=1 C=2 modules \
+		>"$dir/build.log" 2>&1 ||
 		{ cat "$dir/build.log"; die "build failed"; }
 	if grep -E 'warning:|error:' "$dir/build.log"; then
 		die "warnings with W=1 C=2"

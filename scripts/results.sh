@@ -62,3 +62,22 @@ collect() {
 	     f != "" { print > (DIR "/" f) }' DIR="$(dirname "$log")" "$log.txt"
 }
 
+
+# suite NAME CMD...: run another suite that prints PASS/FAIL/SKIP lines and
+# its own summary; its results count here, under NAME.  A suite that fails
+# without saying what failed is a failure too.
+suite() {
+	local name=$1 line before=$fail
+	shift
+	while IFS= read -r line; do
+		case "$line" in
+		PASS\ *|FAIL\ *|SKIP\ *) result "${line%% *}" "$name: ${line#* }" ;;
+		"suite-status "*)
+			[ "${line#suite-status }" = 0 ] || [ "$fail" -gt "$before" ] ||
+				result FAIL "$name: exited with status ${line#suite-status }"
+			;;
+		*" passed, "*" failed"*) ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$@" 2>&1; echo "suite-status $?")
+}
