@@ -32,7 +32,7 @@ step() {
 }
 
 # A kernel splat anywhere in a run fails it.
-SPLAT='WARNING:|BUG:|Oops|Kernel panic|Call trace:|circular locking|INFO: task .* blocked|KASAN|UBSAN|kmemleak|self-detected stall|Unable to handle|refcount_t:|list_(add|del) corruption'
+SPLAT='WARNING:|BUG:|Oops|Kernel panic|Call trace:|circular locking|INFO: task .* blocked|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|self-detected stall|Unable to handle|refcount_t:|list_(add|del) corruption'
 
 # collect LOG PREFIX: one result per TAP line of a run, plus the run's own.
 collect() {
@@ -52,9 +52,9 @@ collect() {
 	else
 		result FAIL "$prefix: the run did not complete (see ${log#"$S2ATTR_TOP"/}.txt)"
 	fi
-	if grep -Eq "$SPLAT" "$log.txt"; then
+	if grep -Ev '^(ok|not ok) ' "$log.txt" | grep -Eq "$SPLAT"; then
 		result FAIL "$prefix: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
-		grep -E -m5 "$SPLAT" "$log.txt" | sed 's/^/    /'
+		grep -Ev '^(ok|not ok) ' "$log.txt" | grep -E -m5 "$SPLAT" | sed 's/^/    /'
 	else
 		result PASS "$prefix: no kernel splat"
 	fi

@@ -155,3 +155,12 @@ plan_demo() {
 	insmod $MODS/s2attr.ko || return
 	"$VMM" demo "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(demo|not ok)'
 }
+
+# Debugging: s2test_cmd=a,b,c runs "a b c" (for one minute at most) after
+# loading the test modules and s2attr.
+plan_cmd() {
+	load_test_modules
+	insmod $MODS/s2attr.ko
+	timeout 60 $(echo "$s2test_cmd" | tr , ' ')
+	echo "exit status $?"
+}

@@ -26,6 +26,21 @@ static unsigned long s2attr_tp_size;
 module_param_named(size, s2attr_tp_size, ulong, 0444);
 MODULE_PARM_DESC(size, "Size of that memory in bytes");
 
+/* Tells the tests that stage-1 really got PMD leaves. */
+static atomic64_t s2attr_tp_pmd_faults = ATOMIC64_INIT(0);
+
+static int s2attr_tp_get_pmd_faults(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&s2attr_tp_pmd_faults));
+}
+
+static const struct kernel_param_ops s2attr_tp_pmd_faults_ops = {
+	.get	= s2attr_tp_get_pmd_faults,
+};
+
+module_param_cb(pmd_faults, &s2attr_tp_pmd_faults_ops, NULL, 0444);
+MODULE_PARM_DESC(pmd_faults, "PMD-sized stage-1 leaves inserted so far");
+
 enum s2attr_tp_kind {
 	S2ATTR_TP_WB,
 	S2ATTR_TP_NC,
@@ -52,12 +67,17 @@ static pgprot_t s2attr_tp_prot(enum s2attr_tp_kind kind, pgprot_t prot)
 
 static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_KINDS];
 
+#ifndef PMD_ORDER	/* before 6.6 */
+#define PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#endif
+
 /* Huge faults: a PMD leaf where VA, PFN and VMA allow it, else fallback. */
 static vm_fault_t s2attr_tp_fault_order(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long addr = vmf->address & ~((PAGE_SIZE << order) - 1);
 	unsigned long pfn = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	vm_fault_t ret;
 
 	pfn += PHYS_PFN(s2attr_tp_base);
 	if (order && (addr < vma->vm_start ||
@@ -69,12 +89,20 @@ static vm_fault_t s2attr_tp_fault_order(struct vm_fault *vmf, unsigned int order
 	case 0:
 		return vmf_insert_pfn(vma, vmf->address, pfn);
 	case PMD_ORDER:
-		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+		if (ret == VM_FAULT_NOPAGE)
+			atomic64_inc(&s2attr_tp_pmd_faults);
+		return ret;
 	default:
 		return VM_FAULT_FALLBACK;
 	}
 }
 
+/*
+ * Before huge PFNMAP support (6.12) mm never calls ->huge_fault for a
+ * VM_PFNMAP VMA, and must not see PMD leaves there: GUP-fast would take a
+ * reference on the struct page that such memory does not have.
+ */
 static vm_fault_t s2attr_tp_fault(struct vm_fault *vmf)
 {
 	return s2attr_tp_fault_order(vmf, 0);
