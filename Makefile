@@ -8,6 +8,7 @@
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
+#   make pkgtest                     DKMS and Debian package, the real flow
 
 SERIES	?= 6.12
 KDIR	?= $(CURDIR)/build/linux-$(SERIES)
@@ -18,7 +19,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check mutate bench stress
+.PHONY: all modules clean deps kernel demo check mutate bench stress pkgtest
 
 all: modules
 
@@ -43,6 +44,9 @@ demo: deps
 
 check: deps
 	scripts/check.sh
+
+pkgtest: deps
+	scripts/pkgtest.sh
 
 stress: deps
 	scripts/stress.sh $(SECONDS)
