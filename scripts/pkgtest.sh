@@ -29,7 +29,8 @@ cpus=${S2ATTR_PKGTEST_CPUS:-max}
 # The host's own Debian mirror, as its apt sources name it.
 mirror=${S2ATTR_DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' \
 	/etc/apt/sources.list.d/debian.sources 2>/dev/null)}
-[ -n "$mirror" ] || mirror=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list)
+[ -n "$mirror" ] || mirror=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+[ -n "$mirror" ] || { echo "error: no Debian mirror in apt's sources; set S2ATTR_DEBIAN_MIRROR" >&2; exit 1; }
 suite=bookworm
 
 tree=$(ktree "$series")
