@@ -207,6 +207,8 @@ stock_headers() {
 		echo "cached: $stockhdr"
 		return 0
 	fi
+	[ -x "$stock/scripts/package/install-extmod-build" ] ||
+		die "$stock has no scripts/package/install-extmod-build (6.12 has it, 6.1 not)"
 	rm -rf "$stockhdr"
 	make -C "$stock" -s "${kargs[@]}" run-command \
 		KBUILD_RUN_COMMAND="\$(srctree)/scripts/package/install-extmod-build $stockhdr"
@@ -402,40 +404,46 @@ qemu_shim() {
 	fi
 }
 
-[ "$(id -u)" = 0 ] || die "run as root: it installs packages, mounts and chroots"
-mkdir -p "$logs"
-# One run at a time: a second would unpack a root filesystem over this one's.
-exec 9>"$pkg/.lock"
-flock -n 9 || die "another pkgtest.sh is running (lock: ${pkg#"$S2ATTR_TOP"/}/.lock)"
+# The whole run is one function, read before it starts: editing this file
+# while it runs does not change what runs.
+main() {
+	[ "$(id -u)" = 0 ] || die "run as root: it installs packages, mounts and chroots"
+	mkdir -p "$logs"
+	# One run at a time: a second would unpack a root filesystem over this one's.
+	exec 9>"$pkg/.lock"
+	flock -n 9 || die "another pkgtest.sh is running (lock: ${pkg#"$S2ATTR_TOP"/}/.lock)"
 
-step "host tools for packaging (apt-get, only what is missing)" host_deps
-step "binfmt_misc runs arm64 programs through qemu-aarch64" binfmt_aarch64
-step "$series: test kernels and initramfs (make check's)" test_kernels
-krel=$(cat "$tree/include/config/kernel.release")
-step "$series: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
-step "$series: the stock tree's headers, without the shim" stock_headers
-step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb" dkms_deb
-if lintian_out=$(lintian_deb 2>&1); then
-	result PASS "lintian: no errors on s2attr-dkms"
-else
-	result FAIL "lintian: errors on s2attr-dkms"
-fi
-[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
-step "arm64 Debian $suite root filesystem with dkms (debootstrap under qemu-user)" rootfs_tarball
-step "fresh root filesystem, uname -m is aarch64" fresh_rootfs
+	step "host tools for packaging (apt-get, only what is missing)" host_deps
+	step "binfmt_misc runs arm64 programs through qemu-aarch64" binfmt_aarch64
+	step "$series: test kernels and initramfs (make check's)" test_kernels
+	krel=$(cat "$tree/include/config/kernel.release")
+	step "$series: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
+	step "$series: the stock tree's headers, without the shim" stock_headers
+	step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb" dkms_deb
+	if lintian_out=$(lintian_deb 2>&1); then
+		result PASS "lintian: no errors on s2attr-dkms"
+	else
+		result FAIL "lintian: errors on s2attr-dkms"
+	fi
+	[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
+	step "arm64 Debian $suite root filesystem with dkms (debootstrap under qemu-user)" rootfs_tarball
+	step "fresh root filesystem, uname -m is aarch64" fresh_rootfs
 
-step "s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
-check "s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
-check "dkms build on a kernel without the shim (headers from the kernel's own packaging) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
-	dkms_excluded "$noshim_hdr"
-check "dkms build on a kernel without the shim (headers with .config) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
-	noshim_with_config
-step "installing the shimmed kernel's packages makes dkms build and install s2attr.ko for it (AUTOINSTALL)" autoinstall
-step "the dkms-built s2attr.ko in the test initramfs, the kernel from its package" boot_image
-for cpu in $cpus; do
-	qemu_shim "$cpu"
-done
-check "dkms remove --all and purging s2attr-dkms leave nothing of s2attr" remove_all
-check "installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
-check "purging s2attr-dkms alone leaves nothing of s2attr" purge
-finish
+	step "s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
+	check "s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
+	check "dkms build on a kernel without the shim (headers from the kernel's own packaging) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
+		dkms_excluded "$noshim_hdr"
+	check "dkms build on a kernel without the shim (headers with .config) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
+		noshim_with_config
+	step "installing the shimmed kernel's packages makes dkms build and install s2attr.ko for it (AUTOINSTALL)" autoinstall
+	step "the dkms-built s2attr.ko in the test initramfs, the kernel from its package" boot_image
+	for cpu in $cpus; do
+		qemu_shim "$cpu"
+	done
+	check "dkms remove --all and purging s2attr-dkms leave nothing of s2attr" remove_all
+	check "installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
+	check "purging s2attr-dkms alone leaves nothing of s2attr" purge
+	finish
+}
+
+main "$@"; exit
