@@ -46,7 +46,7 @@ check: deps
 	scripts/check.sh
 
 pkgtest: deps
-	scripts/pkgtest.sh
+	scripts/pkgtest.sh $(SERIES)
 
 stress: deps
 	scripts/stress.sh $(SECONDS)
