@@ -567,7 +567,7 @@ static void expect_bad_writes(const char *path, const char *what)
 {
 	static const char * const bad[] = {
 		"2", "abc", "", "\n", "-1", "1 1", "01", "1\n\n", "y", "on",
-		"99999999999999999999999", " 1", "0x1", "1\0" "1",
+		"99999999999999999999999", " 1", "0x1", "1\0001",
 	};
 	static const size_t bad_len[] = { 1, 3, 0, 1, 2, 3, 2, 3, 1, 2, 23, 2, 3, 3 };
 	bool ok = true;
