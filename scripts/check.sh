@@ -52,5 +52,5 @@ done
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
 	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
 
-echo "$pass passed, $fail failed, $skip skipped"
+summary
 [ "$fail" -eq 0 ]

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Results of QEMU test runs, shared by check.sh and stress.sh; sourced.
+# Results of test runs, shared by check.sh, stress.sh and pkgtest.sh; sourced.
 # Every result is one line, "PASS|FAIL|SKIP <name>", counted for the
 # closing "N passed, M failed" line.
 
@@ -15,6 +15,12 @@ result() {
 	SKIP) skip=$((skip + 1)) ;;
 	esac
 	echo "$1 $2"
+}
+
+# summary: the closing lines; a skip has said why on its own line.
+summary() {
+	echo "$skip skipped"
+	echo "$pass passed, $fail failed"
 }
 
 # step NAME CMD...: a build step is a test too; its output goes to a log.
@@ -62,22 +68,3 @@ collect() {
 	     f != "" { print > (DIR "/" f) }' DIR="$(dirname "$log")" "$log.txt"
 }
 
-
-# suite NAME CMD...: run another suite that prints PASS/FAIL/SKIP lines and
-# its own summary; its results count here, under NAME.  A suite that fails
-# without saying what failed is a failure too.
-suite() {
-	local name=$1 line before=$fail
-	shift
-	while IFS= read -r line; do
-		case "$line" in
-		PASS\ *|FAIL\ *|SKIP\ *) result "${line%% *}" "$name: ${line#* }" ;;
-		"suite-status "*)
-			[ "${line#suite-status }" = 0 ] || [ "$fail" -gt "$before" ] ||
-				result FAIL "$name: exited with status ${line#suite-status }"
-			;;
-		*" passed, "*" failed"*) ;;
-		*) echo "$line" ;;
-		esac
-	done < <("$@" 2>&1; echo "suite-status $?")
-}

@@ -30,5 +30,5 @@ step "$series: build the debug test programs" \
 	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
 }
 
-echo "$pass passed, $fail failed, $skip skipped"
+summary
 [ "$fail" -eq 0 ]
