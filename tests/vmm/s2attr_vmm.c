@@ -1098,6 +1098,8 @@ struct stress_vm {
 static struct stress_vm stress_vms[STRESS_VMS];
 static volatile bool stress_stop;
 static uint64_t stress_toggles, stress_defaults, stress_reloads, stress_created;
+/* Faults s2attr decided, from the counters read before each reload and destroy */
+static uint64_t stress_faults;
 static unsigned long stress_seconds = 30;
 
 static void *stress_map(const char *dev, uint64_t size, uint64_t offset)
@@ -1170,6 +1172,37 @@ static void stress_sleep_ms(unsigned int ms)
 	usleep(ms * 1000);
 }
 
+/*
+ * The stage-2 faults s2attr decided for VM @name: the sum of its counters,
+ * which start again at 0 when s2attr is reloaded; 0 while it is out.
+ */
+static uint64_t vm_decisions(const char *name)
+{
+	static const char * const counters[] = {
+		"faults_normal", "faults_stock", "refused_nofwb", "refused_exec", "refused_mte",
+	};
+	char path[128], buf[32];
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(counters); i++) {
+		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/%s", name, counters[i]);
+		if (!sysfs_read(path, buf, sizeof(buf)))
+			n += strtoull(buf, NULL, 10);
+	}
+	return n;
+}
+
+static uint64_t stress_vms_decisions(void)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < STRESS_VMS; i++)
+		n += vm_decisions(stress_vms[i].name);
+	return n;
+}
+
 /* Writes enabled of random VMs; fails harmlessly while s2attr is out. */
 static void *stress_toggler(void *arg)
 {
@@ -1200,6 +1233,8 @@ static void *stress_default_toggler(void *arg)
 static void *stress_reloader(void *arg)
 {
 	while (!stress_stop) {
+		/* Those decided between this read and the unload go uncounted. */
+		__atomic_add_fetch(&stress_faults, stress_vms_decisions(), __ATOMIC_RELAXED);
 		rmmod_s2attr();
 		stress_sleep_ms(150);
 		insmod_s2attr(stress_rand() & 1 ? "default_enabled=1" : "");
@@ -1218,6 +1253,7 @@ static void *stress_creator(void *arg)
 		tvm_create_at(&t, WB, 64, 96 << 20);
 		if (!tvm_add_memslot(&t))
 			tvm_run(&t, G_TOUCH);
+		__atomic_add_fetch(&stress_faults, vm_decisions(t.name), __ATOMIC_RELAXED);
 		tvm_destroy(&t);
 		stress_created++;
 	}
@@ -1316,9 +1352,10 @@ static void case_stress(void)
 					       j, strerror(stress_vms[i].err[j]));
 		}
 	}
-	printf("stress: seconds=%lu vms=%d vcpus=%d short_lived_vms=%lu passes=%lu toggles=%lu default_writes=%lu reloads=%lu\n",
+	stress_faults += stress_vms_decisions();
+	printf("stress: seconds=%lu vms=%d vcpus=%d short_lived_vms=%lu passes=%lu faults_decided>=%lu toggles=%lu default_writes=%lu reloads=%lu\n",
 	       stress_seconds, STRESS_VMS, STRESS_VMS * STRESS_VCPUS, stress_created,
-	       passes, stress_toggles, stress_defaults, stress_reloads);
+	       passes, stress_faults, stress_toggles, stress_defaults, stress_reloads);
 	ksft_test_result(ok && !errs && passes >= STRESS_VMS * STRESS_VCPUS,
 			 "stress: every vCPU ran to the end, %lu passes, no failed KVM_RUN\n",
 			 passes);
