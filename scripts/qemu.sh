@@ -7,7 +7,8 @@
 # console goes to LOG.  QEMU gets 1 GiB and the kernel mem=768M: the top
 # 256 MiB stand for GPU memory (outside the linear map).  Environment:
 # S2ATTR_QEMU_SMP (vCPUs, 2), S2ATTR_QEMU_APPEND (more kernel arguments),
-# S2ATTR_QEMU_TIMEOUT (seconds, 900), S2ATTR_INITRD (another initramfs).
+# S2ATTR_QEMU_TIMEOUT (seconds, 900), S2ATTR_INITRD (another initramfs),
+# S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,10 +27,13 @@ append="console=ttyAMA0 mem=768M loglevel=4 panic=-1 oops=panic $extra"
 append="$append s2test_plan=$plan s2test_fwb=$fwb s2test_dic=$dic"
 append="$append s2test_mem=0x70000000,0x10000000 ${S2ATTR_QEMU_APPEND:-}"
 
+accel=(-accel tcg,thread=multi)
+[ "${S2ATTR_QEMU_ICOUNT:-0}" = 0 ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+
 mkdir -p "$(dirname "$log")"
 timeout --foreground "$timeout" qemu-system-aarch64 \
 	-machine virt,virtualization=on,gic-version=3 -cpu "$model" \
-	-accel tcg,thread=multi -smp "${S2ATTR_QEMU_SMP:-2}" -m 1024 \
+	"${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m 1024 \
 	-nographic -nic none -no-reboot -monitor none -serial stdio \
 	-kernel "$tree/arch/arm64/boot/Image" -initrd "${S2ATTR_INITRD:-$out/initramfs.cpio.gz}" \
 	-append "$append" </dev/null >"$log" 2>&1 || true
