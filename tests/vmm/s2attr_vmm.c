@@ -993,7 +993,7 @@ static void case_reload_loop(void)
 /* ---- benchmark ------------------------------------------------------ */
 
 #define BENCH_PAGES	(256 << 20 >> 12)	/* 256 MiB, every 4 KiB page once */
-#define BENCH_ROUNDS	7			/* the first is a warm-up */
+#define BENCH_ROUNDS	11			/* the first is a warm-up */
 
 enum bench_cfg { BENCH_STOCK, BENCH_LOADED, BENCH_ENABLED, BENCH_NR };
 static const char * const bench_name[BENCH_NR] = {
@@ -1039,23 +1039,41 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
- * make bench: the three configurations interleaved A B C A B C, so that
- * drift of the emulator hits them alike; then the fault count with 4 KiB
- * and with 2 MiB stage-1 leaves.  Lines start with "bench:".
+ * Load or unload s2attr for configuration @c, then let the work a load or
+ * unload defers (RCU callbacks, freeing init memory, text patching) finish
+ * before the next measurement starts.
+ */
+static void bench_setup(enum bench_cfg c, bool *loaded)
+{
+	if (c == BENCH_STOCK && *loaded)
+		TEST_ASSERT(rmmod_s2attr(), "rmmod");
+	else if (c != BENCH_STOCK && !*loaded)
+		TEST_ASSERT(insmod_s2attr(""), "insmod");
+	else
+		return;
+	*loaded = c != BENCH_STOCK;
+	sleep(1);
+}
+
+/*
+ * make bench: the three configurations interleaved, each round in another
+ * order (A B C, B C A, C A B, ...), so that drift of the emulator and the
+ * position in a round hit them alike; then the fault count with 4 KiB and
+ * with 2 MiB stage-1 leaves.  Lines start with "bench:".
  */
 static void case_bench(void)
 {
 	double us[BENCH_NR][BENCH_ROUNDS], med[BENCH_NR];
 	uint64_t small, huge, n = BENCH_ROUNDS - 1;
-	int r, c;
+	bool loaded = !access(S2ATTR_SYSFS, F_OK);
+	int r, i, c;
 
 	TEST_ASSERT(cpu_fwb, "the benchmark needs FWB (-cpu max)");
+	printf("bench: rounds,%d\n", BENCH_ROUNDS - 1);
 	for (r = 0; r < BENCH_ROUNDS; r++) {
-		for (c = 0; c < BENCH_NR; c++) {
-			if (c == BENCH_STOCK)
-				rmmod_s2attr();
-			else if (c == BENCH_LOADED)
-				TEST_ASSERT(insmod_s2attr(""), "insmod");
+		for (i = 0; i < BENCH_NR; i++) {
+			c = (r + i) % BENCH_NR;
+			bench_setup(c, &loaded);
 			us[c][r] = bench_one(WB, c == BENCH_ENABLED, NULL);
 			printf("bench: sample,%d,%s,%.3f\n", r, bench_name[c], us[c][r]);
 		}
@@ -1068,10 +1086,11 @@ static void case_bench(void)
 		printf("bench: config,%s,%.3f,%.3f,%.3f,%.4f\n", bench_name[c], med[c],
 		       us[c][1], us[c][n], med[c] / med[BENCH_STOCK]);
 
+	bench_setup(BENCH_ENABLED, &loaded);
 	bench_one(WB, true, &small);
 	bench_one(WB_HUGE, true, &huge);
 	printf("bench: leaves,%lu,%lu\n", small, huge);
-	rmmod_s2attr();
+	bench_setup(BENCH_STOCK, &loaded);
 	ksft_test_result(small >= 256 * huge && huge,
 			 "bench: 256 MiB: %lu stage-2 faults with 4 KiB leaves, %lu with 2 MiB\n",
 			 small, huge);
