@@ -9,6 +9,7 @@
 # (default 600; .ci/run uses a short run).  Then: no splat, no leak, every
 # leaf consistent with its VM's final state, no directory of a dead VM, and
 # a sysfs fuzz run as root and as an unprivileged user.
+# S2ATTR_STRESS_SERIES=6.1 runs it on that series (default 6.12).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
