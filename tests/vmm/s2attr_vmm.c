@@ -701,14 +701,20 @@ static uint64_t count_region(struct tvm *t, enum s2 want)
 	return n;
 }
 
-static long long vm_counter(const struct tvm *t, const char *name)
+/* Counter @name of the VM called @vm, or -1 if it cannot be read. */
+static long long vm_name_counter(const char *vm, const char *name)
 {
 	char path[128], buf[32];
 
-	vm_path(t, name, path, sizeof(path));
+	snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/%s", vm, name);
 	if (sysfs_read(path, buf, sizeof(buf)))
 		return -1;
 	return atoll(buf);
+}
+
+static long long vm_counter(const struct tvm *t, const char *name)
+{
+	return vm_name_counter(t->name, name);
 }
 
 /* One result: counter @name of @t equals @want, which the oracle saw. */
@@ -1200,14 +1206,14 @@ static uint64_t vm_decisions(const char *name)
 	static const char * const counters[] = {
 		"faults_normal", "faults_stock", "refused_nofwb", "refused_exec", "refused_mte",
 	};
-	char path[128], buf[32];
 	uint64_t n = 0;
+	long long c;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(counters); i++) {
-		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/%s", name, counters[i]);
-		if (!sysfs_read(path, buf, sizeof(buf)))
-			n += strtoull(buf, NULL, 10);
+		c = vm_name_counter(name, counters[i]);
+		if (c > 0)
+			n += c;
 	}
 	return n;
 }
@@ -1372,7 +1378,8 @@ static void case_stress(void)
 		}
 	}
 	stress_faults += stress_vms_decisions();
-	printf("stress: seconds=%lu vms=%d vcpus=%d short_lived_vms=%lu passes=%lu faults_decided>=%lu toggles=%lu default_writes=%lu reloads=%lu\n",
+	printf("stress: seconds=%lu vms=%d vcpus=%d short_lived_vms=%lu passes=%lu "
+	       "faults_decided>=%lu toggles=%lu default_writes=%lu reloads=%lu\n",
 	       stress_seconds, STRESS_VMS, STRESS_VMS * STRESS_VCPUS, stress_created,
 	       passes, stress_faults, stress_toggles, stress_defaults, stress_reloads);
 	ksft_test_result(ok && !errs && passes >= STRESS_VMS * STRESS_VCPUS,
