@@ -65,7 +65,6 @@ struct s2attr_decision {
 	enum s2attr_reason	reason;
 };
 
-struct s2attr_decision s2attr_decide(const struct s2attr_facts *facts);
 const char *s2attr_result_name(enum s2attr_result result);
 const char *s2attr_reason_name(enum s2attr_reason reason);
 
@@ -81,23 +80,31 @@ enum s2attr_counter {
 
 /**
  * struct s2attr_vm - what the module keeps for one live VM
+ * @enabled:	map cacheable PFNMAP memory Normal-WB; read locklessly
+ * @fwb:	s2attr_fwb, copied
+ * @dic:	s2attr_dic, copied
+ * @counters:	decisions taken for this VM, by &enum s2attr_counter
  * @kobj:	vms/<name>/ in sysfs; its release frees the structure
- * @node:	in the VM table, under s2attr_vms_lock; read under RCU
+ * @node:	in the VM list, under s2attr_vms_lock
  * @kvm:	the VM; used only between vm_created and vm_destroyed
  * @name:	"<pid>-<fd>"
  * @lock:	serialises changes of @enabled with their stage-2 unmap
- * @enabled:	map cacheable PFNMAP memory Normal-WB; read locklessly
- * @counters:	decisions taken for this VM, by &enum s2attr_counter
- * @rcu:	defers the free past lockless readers of the table
+ * @rcu:	defers the free past the fault path, which gets the VM from
+ *		kvm->arch.s2attr_data under RCU
+ *
+ * The fault path reads and writes the first four fields only: one cache
+ * line, and no other data of the module.
  */
 struct s2attr_vm {
+	bool			enabled;
+	bool			fwb;
+	bool			dic;
+	atomic64_t		counters[S2ATTR_NR_COUNTERS];
 	struct kobject		kobj;
-	struct hlist_node	node;
+	struct list_head	node;
 	struct kvm		*kvm;
 	char			name[KVM_S2ATTR_NAME_LEN];
 	struct mutex		lock;		/* serialises toggles */
-	bool			enabled;
-	atomic64_t		counters[S2ATTR_NR_COUNTERS];
 	struct rcu_head		rcu;
 };
 
@@ -105,14 +112,14 @@ struct s2attr_vm {
 extern bool s2attr_fwb;
 extern bool s2attr_dic;
 extern bool s2attr_default_enabled;
+extern bool s2attr_unloading;
 
 int s2attr_parse_bool(const char *buf, size_t count, bool *val);
 
 /* s2attr_vm.c */
-struct s2attr_vm *s2attr_vm_find(struct kvm *kvm);
 void s2attr_vm_add(struct kvm *kvm, const char *name);
-void s2attr_vm_remove(struct kvm *kvm);
-void s2attr_vm_set_enabled(struct s2attr_vm *vm, bool enabled);
+void s2attr_vm_remove(struct kvm *kvm, void *data);
+int s2attr_vm_set_enabled(struct s2attr_vm *vm, bool enabled);
 void s2attr_vm_disable_all(void);
 void s2attr_vm_remove_all(void);
 
@@ -123,7 +130,6 @@ int s2attr_sysfs_init(void);
 void s2attr_sysfs_exit(void);
 
 /* s2attr_hook.c */
-extern bool s2attr_unloading;
 int s2attr_hook_init(void);
 void s2attr_hook_exit(void);
 void s2attr_unmap_device(struct kvm *kvm);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mutate.sh [SERIES]: mutation check of the KUnit suite.  Each mutant flips
-# one condition of the classifier (src/s2attr_policy.c); the mutant module
+# one condition of the classifier (include/s2attr_policy.h); the mutant module
 # and the KUnit suite are built and run in QEMU (-cpu max), and the mutant
 # must make at least one KUnit case fail.  Prints one line per mutant and
 # ends with "N passed, M failed" (a surviving mutant is a failure).
@@ -16,7 +16,7 @@ work=$S2ATTR_BUILD/mutate
 read -r -a kargs <<<"$(kmake_args)"
 [ -f "$out/initramfs.cpio.gz" ] || die "run scripts/build-tests.sh $series first"
 
-# One mutant per line: a sed expression on s2attr_policy.c.
+# One mutant per line: a sed expression on s2attr_policy.h.
 mutants=(
 	's/if (!s2attr_vma_is_pfnmap(f))/if (s2attr_vma_is_pfnmap(f))/'
 	's/return f->vm_flags \& (VM_PFNMAP | VM_MIXEDMAP);/return f->vm_flags \& VM_PFNMAP;/'
@@ -38,8 +38,8 @@ for i in "${!mutants[@]}"; do
 	rm -rf "$work"
 	mkdir -p "$work"
 	(cd "$S2ATTR_TOP" && cp -r --parents Kbuild src include tests/kunit "$work/")
-	sed -i "$m" "$work/src/s2attr_policy.c"
-	if cmp -s "$work/src/s2attr_policy.c" "$S2ATTR_TOP/src/s2attr_policy.c"; then
+	sed -i "$m" "$work/include/s2attr_policy.h"
+	if cmp -s "$work/include/s2attr_policy.h" "$S2ATTR_TOP/include/s2attr_policy.h"; then
 		echo "FAIL mutant $i does not apply: $m"
 		fail=$((fail + 1))
 		continue

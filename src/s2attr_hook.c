@@ -9,12 +9,10 @@
 #include <linux/printk.h>
 
 #include "s2attr.h"
+#include "s2attr_policy.h"
 
 #define CREATE_TRACE_POINTS
 #include "s2attr_trace.h"
-
-/* Set at unload before the VMs' mappings are dropped: everything is stock. */
-bool s2attr_unloading;
 
 static int (*s2attr_register_fn)(const struct kvm_s2attr_ops *ops);
 static void (*s2attr_unregister_fn)(const struct kvm_s2attr_ops *ops);
@@ -26,7 +24,8 @@ static const enum s2attr_counter s2attr_refusal_counter[] = {
 	[S2ATTR_WHY_NODIC]	= S2ATTR_REFUSED_EXEC,
 };
 
-static void s2attr_account(struct s2attr_vm *vm, struct s2attr_decision d)
+static __always_inline void s2attr_account(struct s2attr_vm *vm,
+					   struct s2attr_decision d)
 {
 	enum s2attr_counter c;
 
@@ -39,17 +38,16 @@ static void s2attr_account(struct s2attr_vm *vm, struct s2attr_decision d)
 	atomic64_inc(&vm->counters[c]);
 }
 
-/* Caller holds rcu_read_lock(), which keeps @vm alive. */
-static struct s2attr_decision s2attr_decide_for(struct s2attr_vm *vm,
-						struct kvm *kvm,
-						const struct kvm_s2attr_vma *vma,
-						bool exec)
+/* The shim calls in an RCU read-side critical section: @vm stays alive. */
+static __always_inline struct s2attr_decision
+s2attr_decide_for(struct s2attr_vm *vm, struct kvm *kvm,
+		  const struct kvm_s2attr_vma *vma, bool exec)
 {
 	struct s2attr_facts facts = {
 		.vm_flags	= vma->vm_flags,
 		.prot		= pgprot_val(vma->vm_page_prot),
-		.fwb		= s2attr_fwb,
-		.dic		= s2attr_dic,
+		.fwb		= vm->fwb,
+		.dic		= vm->dic,
 		.mte		= kvm_has_mte(kvm),
 		.exec		= exec,
 	};
@@ -60,35 +58,34 @@ static struct s2attr_decision s2attr_decide_for(struct s2attr_vm *vm,
 	 * @enabled, the unmap that follows a toggle makes this fault retry.
 	 */
 	smp_rmb();
-	facts.enabled = vm && READ_ONCE(vm->enabled) && !READ_ONCE(s2attr_unloading);
+	facts.enabled = READ_ONCE(vm->enabled);
 	return s2attr_decide(&facts);
 }
 
-static void s2attr_log_refusal(const struct s2attr_vm *vm, const char *what,
-			       u64 ipa, struct s2attr_decision d)
+static void __cold s2attr_log_refusal(const struct s2attr_vm *vm,
+				      const char *what, u64 ipa,
+				      struct s2attr_decision d)
 {
-	if (d.result == S2ATTR_REFUSE || d.result == S2ATTR_REFUSE_EXEC)
-		pr_warn_ratelimited("s2attr: VM %s: refused %s at IPA 0x%llx: %s\n",
-				    vm->name, what, ipa, s2attr_reason_name(d.reason));
+	pr_warn_ratelimited("s2attr: VM %s: refused %s at IPA 0x%llx: %s\n",
+			    vm->name, what, ipa, s2attr_reason_name(d.reason));
 }
 
-static int s2attr_hook_fault(struct kvm *kvm, const struct kvm_s2attr_fault *f)
+static bool s2attr_refused(struct s2attr_decision d)
 {
-	struct s2attr_decision d;
-	struct s2attr_vm *vm;
+	return d.result == S2ATTR_REFUSE || d.result == S2ATTR_REFUSE_EXEC;
+}
 
-	rcu_read_lock();
-	vm = s2attr_vm_find(kvm);
-	d = s2attr_decide_for(vm, kvm, &f->vma, f->exec);
-	if (vm) {
-		s2attr_account(vm, d);
-		s2attr_log_refusal(vm, f->exec ? "exec" : "fault", f->ipa, d);
-		trace_s2attr_decision(vm->name, f->ipa, f->pfn,
-				      s2attr_prot_attridx(pgprot_val(f->vma.vm_page_prot)),
-				      d.result, d.reason);
-	}
-	rcu_read_unlock();
-
+/* A refusal or a traced decision: out of the fault path's way. */
+static noinline int s2attr_fault_report(struct s2attr_vm *vm,
+					const struct kvm_s2attr_vma *vma,
+					phys_addr_t ipa, kvm_pfn_t pfn,
+					bool exec, struct s2attr_decision d)
+{
+	if (s2attr_refused(d))
+		s2attr_log_refusal(vm, exec ? "exec" : "fault", ipa, d);
+	trace_s2attr_decision(vm->name, ipa, pfn,
+			      s2attr_prot_attridx(pgprot_val(vma->vm_page_prot)),
+			      d.result, d.reason);
 	switch (d.result) {
 	case S2ATTR_NORMAL:
 		return KVM_S2ATTR_NORMAL;
@@ -101,20 +98,36 @@ static int s2attr_hook_fault(struct kvm *kvm, const struct kvm_s2attr_fault *f)
 	}
 }
 
-static int s2attr_hook_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot,
+/*
+ * Runs on every stage-2 fault on memory outside the linear map, so it is
+ * kept to the inline decision and one counter, on the VM's first cache
+ * line, with no call and no stack frame unless there is something to
+ * report.
+ */
+static int s2attr_hook_fault(struct kvm *kvm, void *data,
+			     const struct kvm_s2attr_vma *vma, phys_addr_t ipa,
+			     kvm_pfn_t pfn, bool exec)
+{
+	struct s2attr_vm *vm = data;
+	struct s2attr_decision d = s2attr_decide_for(vm, kvm, vma, exec);
+
+	s2attr_account(vm, d);
+	if (unlikely(s2attr_refused(d)) || trace_s2attr_decision_enabled())
+		return s2attr_fault_report(vm, vma, ipa, pfn, exec, d);
+	return d.result == S2ATTR_NORMAL ? KVM_S2ATTR_NORMAL : KVM_S2ATTR_STOCK;
+}
+
+static int s2attr_hook_memslot(struct kvm *kvm, void *data,
+			       const struct kvm_memory_slot *slot,
 			       const struct kvm_s2attr_vma *vma)
 {
-	struct s2attr_decision d;
-	struct s2attr_vm *vm;
+	struct s2attr_vm *vm = data;
+	struct s2attr_decision d = s2attr_decide_for(vm, kvm, vma, false);
 
-	rcu_read_lock();
-	vm = s2attr_vm_find(kvm);
-	d = s2attr_decide_for(vm, kvm, vma, false);
-	if (vm && d.result == S2ATTR_REFUSE) {
+	if (d.result == S2ATTR_REFUSE) {
 		s2attr_account(vm, d);
 		s2attr_log_refusal(vm, "memslot", slot->base_gfn << PAGE_SHIFT, d);
 	}
-	rcu_read_unlock();
 
 	return d.result == S2ATTR_REFUSE ? -EINVAL : 0;
 }

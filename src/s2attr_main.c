@@ -16,6 +16,8 @@
 bool s2attr_fwb;
 bool s2attr_dic;
 bool s2attr_default_enabled;
+/* Set at unload before the VMs are disabled: none is enabled again. */
+bool s2attr_unloading;
 
 /* Same strict syntax as the sysfs file, so a typo refuses the load. */
 static int s2attr_param_set_bool(const char *val, const struct kernel_param *kp)

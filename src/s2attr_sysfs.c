@@ -92,11 +92,12 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
 	bool val;
+	int ret;
 
 	if (s2attr_parse_bool(buf, count, &val))
 		return -EINVAL;
-	s2attr_vm_set_enabled(s2attr_kobj_to_vm(kobj), val);
-	return count;
+	ret = s2attr_vm_set_enabled(s2attr_kobj_to_vm(kobj), val);
+	return ret ?: count;
 }
 
 static struct kobj_attribute s2attr_vm_attr_enabled = __ATTR_RW(enabled);

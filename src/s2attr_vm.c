@@ -3,41 +3,32 @@
  * s2attr: per-VM state, created and destroyed with the VM.
  */
 
-#include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "s2attr.h"
 
 /*
- * The VM table:
+ * The VMs:
  *
- * Keyed by the struct kvm.  Writers hold s2attr_vms_lock; the fault path
- * looks VMs up under RCU, so entries are freed after a grace period (see
- * the kobject release).  The lock is never held across sysfs removal:
- * removal waits for the VM's sysfs handlers, and a handler may be waiting
- * for the VM's own lock.
+ * The fault path does not look VMs up: the shim hands it the VM's
+ * struct s2attr_vm, which we publish in kvm->arch.s2attr_data and which is
+ * therefore freed only after a grace period (see the kobject release).
+ * The list is for the rest, under s2attr_vms_lock.  The lock is never held
+ * across sysfs removal: removal waits for the VM's sysfs handlers, and a
+ * handler may be waiting for the VM's own lock.
  */
-static DEFINE_HASHTABLE(s2attr_vms, 6);
+static LIST_HEAD(s2attr_vms);
 static DEFINE_MUTEX(s2attr_vms_lock);
-
-struct s2attr_vm *s2attr_vm_find(struct kvm *kvm)
-{
-	struct s2attr_vm *vm;
-
-	hash_for_each_possible_rcu(s2attr_vms, vm, node, (unsigned long)kvm)
-		if (vm->kvm == kvm)
-			return vm;
-	return NULL;
-}
 
 static bool s2attr_vm_name_is_used(const char *name)
 {
 	struct s2attr_vm *vm;
-	int bkt;
 
 	lockdep_assert_held(&s2attr_vms_lock);
-	hash_for_each(s2attr_vms, bkt, vm, node)
+	list_for_each_entry(vm, &s2attr_vms, node)
 		if (!strcmp(vm->name, name))
 			return true;
 	return false;
@@ -52,6 +43,9 @@ static bool s2attr_vm_name_is_used(const char *name)
  * the VM lived on through a vCPU fd, and the number reused) is left to
  * stock KVM: sysfs cannot hold two directories of that name.
  *
+ * The VM is published to the shim before its directory appears, so that
+ * no change of @enabled precedes the faults it is meant to decide.
+ *
  * Context: process context, kvm_lock held.
  */
 void s2attr_vm_add(struct kvm *kvm, const char *name)
@@ -65,20 +59,28 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	vm->kvm = kvm;
 	strscpy(vm->name, name, sizeof(vm->name));
 	mutex_init(&vm->lock);
-	vm->enabled = READ_ONCE(s2attr_default_enabled);
+	vm->fwb = s2attr_fwb;
+	vm->dic = s2attr_dic;
 	kobject_init(&vm->kobj, &s2attr_vm_ktype);
 
 	mutex_lock(&s2attr_vms_lock);
+	/*
+	 * Under the lock, so that s2attr_vm_disable_all() either finds this
+	 * VM or came first, and then we see s2attr_unloading.
+	 */
+	vm->enabled = READ_ONCE(s2attr_default_enabled) && !READ_ONCE(s2attr_unloading);
 	if (s2attr_vm_name_is_used(name)) {
 		pr_warn("s2attr: VM %s: name in use by a dying VM, left to stock KVM\n",
 			name);
 		goto put;
 	}
+	rcu_assign_pointer(kvm->arch.s2attr_data, vm);
 	if (kobject_add(&vm->kobj, s2attr_vms_kobj, "%s", name)) {
 		pr_warn("s2attr: VM %s: cannot create its sysfs directory\n", name);
+		RCU_INIT_POINTER(kvm->arch.s2attr_data, NULL);
 		goto put;
 	}
-	hash_add_rcu(s2attr_vms, &vm->node, (unsigned long)kvm);
+	list_add(&vm->node, &s2attr_vms);
 	mutex_unlock(&s2attr_vms_lock);
 	kobject_uevent(&vm->kobj, KOBJ_ADD);
 
@@ -86,7 +88,7 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	 * A VM that existed before the module loaded may have Device
 	 * mappings already; drop them so that it is enabled in fact too.
 	 */
-	if (vm->enabled)
+	if (READ_ONCE(vm->enabled))
 		s2attr_unmap_device(kvm);
 	return;
 
@@ -104,22 +106,21 @@ static void s2attr_vm_release(struct s2attr_vm *vm)
 /**
  * s2attr_vm_remove() - stop tracking a VM; the shim's vm_destroyed callback
  * @kvm: the VM going away
+ * @data: its struct s2attr_vm
  *
- * Context: process context.  Waits for the VM's sysfs handlers to finish,
- * so none of them uses @kvm after this returns.
+ * Context: process context, kvm_lock held.  Waits for the VM's sysfs
+ * handlers to finish, so none of them uses @kvm after this returns; none
+ * of them takes kvm_lock.
  */
-void s2attr_vm_remove(struct kvm *kvm)
+void s2attr_vm_remove(struct kvm *kvm, void *data)
 {
-	struct s2attr_vm *vm;
+	struct s2attr_vm *vm = data;
 
 	mutex_lock(&s2attr_vms_lock);
-	vm = s2attr_vm_find(kvm);
-	if (vm)
-		hash_del_rcu(&vm->node);
+	list_del(&vm->node);
 	mutex_unlock(&s2attr_vms_lock);
 
-	if (vm)
-		s2attr_vm_release(vm);
+	s2attr_vm_release(vm);
 }
 
 /**
@@ -133,41 +134,49 @@ void s2attr_vm_remove(struct kvm *kvm)
  *
  * Context: process context; @vm->kvm is alive (the caller is a sysfs
  * handler of @vm or holds s2attr_vms_lock).
+ * Return: 0, or -ENODEV when enabling while s2attr is being unloaded.
  */
-void s2attr_vm_set_enabled(struct s2attr_vm *vm, bool enabled)
+int s2attr_vm_set_enabled(struct s2attr_vm *vm, bool enabled)
 {
+	int ret = 0;
+
 	mutex_lock(&vm->lock);
-	if (vm->enabled != enabled) {
+	/* Under the lock: s2attr_vm_disable_all() comes after us or we see it */
+	if (enabled && READ_ONCE(s2attr_unloading)) {
+		ret = -ENODEV;
+	} else if (vm->enabled != enabled) {
 		WRITE_ONCE(vm->enabled, enabled);
 		s2attr_unmap_device(vm->kvm);
 	}
 	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 /*
- * Unload, first step: with s2attr_unloading set, every decision is stock;
- * drop what was mapped Normal so that it re-faults that way.
+ * Unload, first step: with s2attr_unloading set no VM is enabled again,
+ * so once every VM is disabled here, and what was mapped Normal dropped,
+ * every decision until the hook is gone is stock.
  */
 void s2attr_vm_disable_all(void)
 {
 	struct s2attr_vm *vm;
-	int bkt;
 
 	mutex_lock(&s2attr_vms_lock);
-	hash_for_each(s2attr_vms, bkt, vm, node)
+	list_for_each_entry(vm, &s2attr_vms, node)
 		s2attr_vm_set_enabled(vm, false);
 	mutex_unlock(&s2attr_vms_lock);
 }
 
-/* Unload, last step: the hook is unregistered, no VM can come or go. */
+/*
+ * Unload, last step: the hook is unregistered, so the shim has forgotten
+ * every VM's data and no VM comes or goes for us any more.
+ */
 void s2attr_vm_remove_all(void)
 {
-	struct hlist_node *tmp;
-	struct s2attr_vm *vm;
-	int bkt;
+	struct s2attr_vm *vm, *tmp;
 
-	hash_for_each_safe(s2attr_vms, bkt, tmp, vm, node) {
-		hash_del_rcu(&vm->node);
+	list_for_each_entry_safe(vm, tmp, &s2attr_vms, node) {
+		list_del(&vm->node);
 		s2attr_vm_release(vm);
 	}
 }

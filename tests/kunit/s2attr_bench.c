@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * make bench: the cost of one decision, measured in the kernel over a few
- * million calls of s2attr_decide() with facts that vary so nothing is
- * folded away.  The result is the read-only parameter ns_per_call (in
+ * million calls of s2attr_decide(), inline as on the fault path, with
+ * facts that vary so nothing is folded away.  The result is the read-only parameter ns_per_call (in
  * picoseconds per call, to keep integer precision).  Test kernels only.
  */
 
@@ -14,6 +14,7 @@
 #include <asm/pgtable-hwdef.h>
 
 #include "s2attr.h"
+#include "s2attr_policy.h"
 
 #define S2ATTR_BENCH_CALLS	(4U << 20)
 
@@ -55,4 +56,3 @@ module_exit(s2attr_bench_exit);
 
 MODULE_DESCRIPTION("Cost of one s2attr decision (test only)");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

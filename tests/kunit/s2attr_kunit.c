@@ -5,7 +5,8 @@
  * Every row of the decision table in DESIGN.md, with the CPU capabilities
  * injected as facts: DIC and MTE, which QEMU 7.2 cannot show end to end,
  * are covered here.  Built as its own module (s2attr_kunit.ko) for test
- * kernels; it uses s2attr.ko's EXPORT_SYMBOL_IF_KUNIT() symbols.
+ * kernels; the decision table is inline (include/s2attr_policy.h), the
+ * rest comes from s2attr.ko's EXPORT_SYMBOL_IF_KUNIT() symbols.
  */
 
 #include <kunit/test.h>
@@ -16,6 +17,7 @@
 
 #include "s2attr.h"
 #include "s2attr_compat.h"
+#include "s2attr_policy.h"
 
 #define PFNMAP		(VM_PFNMAP | VM_IO)
 #define ATTR(idx)	((u64)PTE_ATTRINDX(idx))
