@@ -1047,7 +1047,9 @@ static int cmp_double(const void *a, const void *b)
 /*
  * Load or unload s2attr for configuration @c, then let the work a load or
  * unload defers (RCU callbacks, freeing init memory, text patching) finish
- * before the next measurement starts.
+ * before the next measurement starts.  Every measurement starts after the
+ * same pause, whether or not the configuration changed, so that none of
+ * them runs from a state the others do not.
  */
 static void bench_setup(enum bench_cfg c, bool *loaded)
 {
@@ -1055,8 +1057,6 @@ static void bench_setup(enum bench_cfg c, bool *loaded)
 		TEST_ASSERT(rmmod_s2attr(), "rmmod");
 	else if (c != BENCH_STOCK && !*loaded)
 		TEST_ASSERT(insmod_s2attr(""), "insmod");
-	else
-		return;
 	*loaded = c != BENCH_STOCK;
 	sleep(1);
 }
