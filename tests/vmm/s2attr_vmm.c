@@ -310,9 +310,15 @@ static long long provider_pmd_faults(void)
 	return atoll(buf);
 }
 
+/* @file in the sysfs directory of the VM called @vm ("" for the directory) */
+static void vm_name_path(const char *vm, const char *file, char *buf, size_t len)
+{
+	snprintf(buf, len, S2ATTR_SYSFS "/vms/%s%s%s", vm, *file ? "/" : "", file);
+}
+
 static void vm_path(const struct tvm *t, const char *file, char *buf, size_t len)
 {
-	snprintf(buf, len, S2ATTR_SYSFS "/vms/%s%s%s", t->name, *file ? "/" : "", file);
+	vm_name_path(t->name, file, buf, len);
 }
 
 static int vm_set_enabled(const struct tvm *t, bool on)
@@ -706,7 +712,7 @@ static long long vm_name_counter(const char *vm, const char *name)
 {
 	char path[128], buf[32];
 
-	snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/%s", vm, name);
+	vm_name_path(vm, name, path, sizeof(path));
 	if (sysfs_read(path, buf, sizeof(buf)))
 		return -1;
 	return atoll(buf);
@@ -1236,7 +1242,7 @@ static void *stress_toggler(void *arg)
 	while (!stress_stop) {
 		struct stress_vm *v = &stress_vms[stress_rand() % STRESS_VMS];
 
-		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/enabled", v->name);
+		vm_name_path(v->name, "enabled", path, sizeof(path));
 		if (!sysfs_write(path, stress_rand() & 1 ? "1" : "0", 1))
 			__atomic_add_fetch(&stress_toggles, 1, __ATOMIC_RELAXED);
 		stress_sleep_ms(10);
@@ -1390,7 +1396,7 @@ static void case_stress(void)
 			 stress_reloads, stress_toggles, stress_created);
 
 	for (i = 0; i < STRESS_VMS; i++) {
-		snprintf(path, sizeof(path), S2ATTR_SYSFS "/vms/%s/enabled", stress_vms[i].name);
+		vm_name_path(stress_vms[i].name, "enabled", path, sizeof(path));
 		enabled = value_is(path, "1\n");
 		ok = stress_vm_consistent(&stress_vms[i], enabled);
 		ksft_test_result(ok, "stress: VM %d: every leaf agrees with enabled=%d\n", i, enabled);
