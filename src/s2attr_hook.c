@@ -75,6 +75,18 @@ static bool s2attr_refused(struct s2attr_decision d)
 	return d.result == S2ATTR_REFUSE || d.result == S2ATTR_REFUSE_EXEC;
 }
 
+/* What KVM is told; compares rather than a table, to stay off .rodata */
+static __always_inline int s2attr_fault_answer(struct s2attr_decision d)
+{
+	if (d.result == S2ATTR_NORMAL)
+		return KVM_S2ATTR_NORMAL;
+	if (d.result == S2ATTR_REFUSE)
+		return -EFAULT;
+	if (d.result == S2ATTR_REFUSE_EXEC)
+		return -ENOEXEC;
+	return KVM_S2ATTR_STOCK;
+}
+
 /* A refusal or a traced decision: out of the fault path's way. */
 static noinline int s2attr_fault_report(struct s2attr_vm *vm,
 					const struct kvm_s2attr_vma *vma,
@@ -86,16 +98,7 @@ static noinline int s2attr_fault_report(struct s2attr_vm *vm,
 	trace_s2attr_decision(vm->name, ipa, pfn,
 			      s2attr_prot_attridx(pgprot_val(vma->vm_page_prot)),
 			      d.result, d.reason);
-	switch (d.result) {
-	case S2ATTR_NORMAL:
-		return KVM_S2ATTR_NORMAL;
-	case S2ATTR_REFUSE:
-		return -EFAULT;
-	case S2ATTR_REFUSE_EXEC:
-		return -ENOEXEC;
-	default:
-		return KVM_S2ATTR_STOCK;
-	}
+	return s2attr_fault_answer(d);
 }
 
 /*
@@ -114,7 +117,7 @@ static int s2attr_hook_fault(struct kvm *kvm, void *data,
 	s2attr_account(vm, d);
 	if (unlikely(s2attr_refused(d)) || trace_s2attr_decision_enabled())
 		return s2attr_fault_report(vm, vma, ipa, pfn, exec, d);
-	return d.result == S2ATTR_NORMAL ? KVM_S2ATTR_NORMAL : KVM_S2ATTR_STOCK;
+	return s2attr_fault_answer(d);
 }
 
 static int s2attr_hook_memslot(struct kvm *kvm, void *data,
