@@ -40,11 +40,15 @@ kbuild_ext testmod tests/modules/./ --
 
 note "building the test VMM on $(basename "$tree")'s KVM selftest library"
 kst=$tree/tools/testing/selftests/kvm
+# The sources go into the kernel tree, which several checkouts may share.
+exec 9>"$tree/.s2attr-kst.lock"
+flock 9
 cp "$S2ATTR_TOP/tests/vmm/s2attr_vmm.c" "$kst/aarch64/"
 make -s -C "$kst" "${kargs[@]}" OUTPUT="$out/vmm" \
 	TEST_GEN_PROGS_aarch64=aarch64/s2attr_vmm TEST_GEN_PROGS_EXTENDED_aarch64= \
 	EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules" 2>&1 |
 	{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
+flock -u 9
 [ -x "$out/vmm/aarch64/s2attr_vmm" ] || die "test VMM did not build"
 
 note "packing the initramfs"

@@ -1,51 +1,109 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# deps.sh: install what building and testing s2attr needs on Debian 12,
-# only when something is missing.  Kernel sources are installed at the
-# versions pinned in scripts/series.conf.
+# deps.sh: install what building and testing s2attr needs on Debian 12
+# (bookworm) or 13 (trixie), only when something is missing.
+#
+#  - QEMU 10 or newer as the host's qemu-system-aarch64: Debian 13's own,
+#    on Debian 12 from bookworm-backports (QEMU 7.2 has no CPU with
+#    CTR_EL0.DIC and does not model memory types).
+#  - The kernel source package of every series of scripts/series.conf, at
+#    the newest version the archive offers.  On Debian 13, linux-source-6.1
+#    comes from Debian 12's archive (it is architecture-independent); that
+#    archive is added pinned at priority 1, so nothing else comes from it.
+#  - arm64 busybox for the test guests, unpacked under build/.
+#
+# Sources added to apt are files named s2attr-*.sources, so they are easy
+# to find and remove.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+QEMU_MIN=10
+codename=$(debian_codename)
+case "$codename" in
+bookworm|trixie) ;;
+*) die "Debian 12 (bookworm) or 13 (trixie) is needed, this is '${codename:-unknown}'" ;;
+esac
+
 pkgs=(make gcc bc bison flex cpio xz-utils gzip patch perl python3 kmod
       libssl-dev libelf-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-      qemu-system-arm sparse rsync)
+      sparse rsync)
 for s in $(all_series); do
-	pkgs+=("$(series_field "$s" 2)=$(series_field "$s" 3)")
+	pkgs+=("$(series_field "$s" 2)")
 done
+
+qemu_major() {
+	qemu-system-aarch64 --version 2>/dev/null |
+		sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
-	name=${p%%=*}
-	want=${p#*=}
-	have=$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$name" 2>/dev/null || true)
-	case "$have" in
-	ii*) [ "$p" = "$name" ] || [ "${have:3}" = "$want" ] || missing+=("$p") ;;
-	*) missing+=("$p") ;;
-	esac
+	dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
+		missing+=("$p")
 done
+need_qemu=
+[ "$(qemu_major)" -ge "$QEMU_MIN" ] 2>/dev/null || need_qemu=1
 # The guest's userland: arm64 busybox, unpacked under build/, not installed.
 busybox=$S2ATTR_BUILD/busybox/bin/busybox
 need_busybox=
 [ -x "$busybox" ] || need_busybox=1
-[ ${#missing[@]} -eq 0 ] && [ -z "$need_busybox" ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ -z "$need_qemu$need_busybox" ] && exit 0
 
-[ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"
+[ "$(id -u)" = 0 ] ||
+	die "missing: ${missing[*]}${need_qemu:+ QEMU>=$QEMU_MIN}${need_busybox:+ busybox}; run as root"
 export DEBIAN_FRONTEND=noninteractive
-updated=
-if [ ${#missing[@]} -gt 0 ]; then
-	note "installing: ${missing[*]}"
-	apt-get update -qq && updated=1
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-		die "apt-get install failed; the pinned kernel source versions are in scripts/series.conf"
+
+# add_source NAME SUITES URI: a deb822 source of Debian's main component.
+add_source() {
+	local f=/etc/apt/sources.list.d/s2attr-$1.sources
+	[ -f "$f" ] && return 0
+	note "adding apt source $2 ($3)"
+	printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
+		"$3" "$2" /usr/share/keyrings/debian-archive-keyring.gpg >"$f"
+}
+
+mirror=$(debian_mirror)
+# Debian's security archive, as apt's sources name it or beside the mirror.
+security=$(grep -rhoE 'https?://[^ ]*debian-security' /etc/apt/sources.list \
+	/etc/apt/sources.list.d/ 2>/dev/null | head -n 1 || true)
+[ -n "$security" ] || security=${mirror%/debian}/debian-security
+
+qemu_from=()
+if [ "$codename" = bookworm ]; then
+	add_source bookworm-backports bookworm-backports "$mirror"
+	qemu_from=(-t bookworm-backports)
+else
+	for s in $(all_series); do
+		[ "$(series_field "$s" 3)" = bookworm ] || continue
+		add_source bookworm bookworm "$mirror"
+		add_source bookworm-security bookworm-security "$security"
+		printf 'Package: *\nPin: release n=bookworm\nPin-Priority: 1\n\nPackage: *\nPin: release n=bookworm-security\nPin-Priority: 1\n' \
+			>/etc/apt/preferences.d/s2attr-bookworm
+		break
+	done
 fi
+note "installing: ${missing[*]}${need_qemu:+ qemu-system-arm ${qemu_from[*]}}${need_busybox:+ busybox-static:arm64}"
+if [ -n "$need_busybox" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+fi
+apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		die "apt-get install ${missing[*]} failed"
+fi
+# QEMU and what it depends on from one suite: backports on Debian 12
+if [ -n "$need_qemu" ]; then
+	apt-get install -y -qq --no-install-recommends "${qemu_from[@]}" qemu-system-arm >/dev/null ||
+		die "apt-get install ${qemu_from[*]} qemu-system-arm failed"
+fi
+[ "$(qemu_major)" -ge "$QEMU_MIN" ] 2>/dev/null ||
+	die "qemu-system-aarch64 is $(qemu_major); the test matrix needs QEMU $QEMU_MIN or newer"
+for s in $(all_series); do
+	note "$(series_field "$s" 2) $(series_version "$s")"
+done
+
 if [ -n "$need_busybox" ]; then
-	note "fetching busybox-static:arm64"
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		dpkg --add-architecture arm64
-		updated=
-	fi
-	[ -n "$updated" ] || apt-get update -qq
 	tmp=$(mktemp -d)
 	# apt's sandbox user writes the download there
 	chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"
@@ -54,6 +112,9 @@ if [ -n "$need_busybox" ]; then
 	rm -rf "$S2ATTR_BUILD/busybox"
 	mkdir -p "$S2ATTR_BUILD/busybox"
 	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/root"
-	install -D -m755 "$tmp/root/bin/busybox" "$busybox"
+	# /bin/busybox up to Debian 12, /usr/bin/busybox from Debian 13 on
+	bb=$(find "$tmp/root" -name busybox -type f | head -n 1)
+	[ -n "$bb" ] || die "no busybox in busybox-static:arm64"
+	install -D -m755 "$bb" "$busybox"
 	rm -rf "$tmp"
 fi

@@ -2,65 +2,92 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kernel.sh SERIES [VARIANT]: leave a patched, configured and built arm64
-# test kernel at build/linux-SERIES.  VARIANT "stock" builds the same kernel
-# without the shim (build/linux-SERIES-stock), which the tests compare
-# against; "debug" adds scripts/kconfig/debug.config (KASAN, lockdep,
-# kmemleak, ...) for make stress (build/linux-SERIES-debug).  The tree is unpacked afresh only when the pinned source version,
-# the shim patches or the config fragment change; otherwise this is an
-# incremental make that does nothing on a built tree.
+# test kernel at build/linux-SERIES[-VARIANT].  VARIANT is a dash-separated
+# list of:
+#   64k     64 KiB pages (scripts/kconfig/64k.config), as Grace hosts run
+#   stock   the same kernel without the shim, which the tests compare with
+#   debug   scripts/kconfig/debug.config (KASAN, lockdep, kmemleak, ...)
+# in that order ("64k-stock", "64k-debug").
+#
+# The source is the installed version of the series' Debian source package
+# (scripts/deps.sh).  A tree is made afresh only when that version, the
+# shim patches or the config fragments change; otherwise this is an
+# incremental make that does nothing on a built tree.  A stock tree is a
+# copy of its built shimmed twin with the shim reverted: only what the
+# shim touches (KVM) is rebuilt, a minute instead of a whole kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-series=${1:?usage: kernel.sh SERIES [stock|debug]}
+series=${1:?usage: kernel.sh SERIES [VARIANT]}
 variant=${2:-}
 pkg=$(series_field "$series" 2)
-ver=$(series_field "$series" 3)
 [ -n "$pkg" ] || die "unknown series '$series' (see scripts/series.conf)"
-
-have=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || true)
-[ "$have" = "$ver" ] ||
-	die "$pkg $ver is pinned but '${have:-nothing}' is installed; run scripts/deps.sh"
+ver=$(series_version "$series")
+[ -n "$ver" ] || die "$pkg is not installed; run scripts/deps.sh"
 
 tree=$(ktree "$series" "$variant")
-frag="$S2ATTR_TOP/scripts/kconfig/test.config"
 patches=("$S2ATTR_TOP"/patches/"$series"/*.patch)
 [ -e "${patches[0]}" ] || die "no patches under patches/$series"
-frags=("$frag")
-case "$variant" in
-"") ;;
-stock) patches=() ;;
-debug) frags+=("$S2ATTR_TOP/scripts/kconfig/debug.config") ;;
-*) die "unknown variant '$variant'" ;;
-esac
+frags=("$S2ATTR_TOP/scripts/kconfig/test.config")
+stock=
+twin=
+for f in ${variant//-/ }; do
+	case "$f" in
+	64k) frags+=("$S2ATTR_TOP/scripts/kconfig/64k.config"); twin=64k ;;
+	stock) stock=1 ;;
+	debug) frags+=("$S2ATTR_TOP/scripts/kconfig/debug.config"); twin+=${twin:+-}debug ;;
+	*) die "unknown variant '$f' in '$variant'" ;;
+	esac
+done
+# The stock kernel's configuration: the same, without the hook.
+[ -z "$stock" ] || frags+=(/dev/null)
 
 stamp=$( { echo "$pkg $ver $variant"; cat "${patches[@]}" "${frags[@]}"; } |
 	sha256sum | cut -c1-16)
 read -r -a kargs <<<"$(kmake_args)"
 
-if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
-	note "unpacking $pkg $ver into ${tree#"$S2ATTR_TOP"/}"
-	rm -rf "$tree"
-	mkdir -p "$tree"
-	tar -xf "/usr/src/$pkg.tar.xz" -C "$tree" --strip-components=1
-	for p in "${patches[@]}"; do
-		note "applying ${p#"$S2ATTR_TOP"/}"
-		patch -d "$tree" -p1 --batch --forward --quiet <"$p"
-	done
-	if [ "$variant" = stock ]; then
-		grep -v '^CONFIG_KVM_S2ATTR_HOOK=' "$frag" >"$tree/.s2attr.config"
-	else
-		cat "${frags[@]}" >"$tree/.s2attr.config"
-	fi
+# configure: write the tree's config from the fragments and insist that
+# every symbol took (Kconfig drops symbols whose dependencies fail:
+# CONFIG_KVM does when the assembler check runs without the cross tools).
+configure() {
+	cat "${frags[@]}" >"$tree/.s2attr.config"
+	[ -z "$stock" ] || sed -i '/^CONFIG_KVM_S2ATTR_HOOK=/d' "$tree/.s2attr.config"
 	make -C "$tree" -s "${kargs[@]}" KCONFIG_ALLCONFIG=.s2attr.config allnoconfig
-	# Kconfig drops symbols whose dependencies fail (CONFIG_KVM does when
-	# the assembler check runs without the cross tools): insist on each.
-	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=[^n]' "$tree/.s2attr.config" |
-		  grep -vxFf "$tree/.config" || true)
+	# A later fragment may turn off what an earlier one set.
+	missing=$(tac "$tree/.s2attr.config" | awk -F= '/^CONFIG_/ && !seen[$1]++' |
+		  grep -E '=[^n]' | grep -vxFf "$tree/.config" || true)
 	[ -z "$missing" ] || die "config fragment did not take:\n$missing"
+}
+
+if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
+	shim=$(ktree "$series" "$twin")
+	rm -rf "$tree"
+	if [ -n "$stock" ] && "$0" "$series" "$twin" >&2; then
+		note "copying ${shim#"$S2ATTR_TOP"/} and reverting the shim"
+		cp -a "$shim" "$tree"
+		rm -f "$tree/.s2attr-stamp"
+		for ((i = ${#patches[@]} - 1; i >= 0; i--)); do
+			patch -d "$tree" -p1 -R --batch --quiet <"${patches[i]}"
+		done
+		[ ! -e "$tree/include/linux/kvm_s2attr.h" ] ||
+			die "reverting the shim left include/linux/kvm_s2attr.h"
+	else
+		note "unpacking $pkg $ver into ${tree#"$S2ATTR_TOP"/}"
+		mkdir -p "$tree"
+		tar -xf "/usr/src/$pkg.tar.xz" -C "$tree" --strip-components=1
+		if [ -z "$stock" ]; then
+			for p in "${patches[@]}"; do
+				note "applying ${p#"$S2ATTR_TOP"/}"
+				patch -d "$tree" -p1 --batch --forward --quiet <"$p"
+			done
+		fi
+	fi
+	configure
+	echo "$pkg $ver" >"$tree/.s2attr-source"
 	echo "$stamp" >"$tree/.s2attr-stamp"
 fi
 
-note "building ${tree#"$S2ATTR_TOP"/}"
+note "building ${tree#"$S2ATTR_TOP"/} from $pkg $ver"
 make -C "$tree" -s -j"$(nproc)" "${kargs[@]}" Image modules
 make -C "$tree" -s "${kargs[@]}" headers_install >/dev/null
 note "kernel ready: ${tree#"$S2ATTR_TOP"/}/arch/arm64/boot/Image"

@@ -7,8 +7,8 @@ S2ATTR_BUILD=${S2ATTR_BUILD:-$S2ATTR_TOP/build}
 die() { echo "error: $*" >&2; exit 1; }
 note() { echo ">>> $*" >&2; }
 
-# series_field SERIES COLUMN: a column (2 = package, 3 = version) of
-# scripts/series.conf for SERIES.
+# series_field SERIES COLUMN: a column (2 = source package, 3 = Debian
+# release) of scripts/series.conf for SERIES.
 series_field() {
 	awk -v s="$1" -v c="$2" '!/^#/ && $1 == s { print $c }' \
 		"$S2ATTR_TOP/scripts/series.conf"
@@ -24,3 +24,23 @@ kmake_args() {
 }
 
 ktree() { echo "$S2ATTR_BUILD/linux-$1${2:+-$2}"; }
+
+# series_version SERIES: the version of SERIES' source package installed.
+series_version() {
+	dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$(series_field "$1" 2)" \
+		2>/dev/null | sed -n 's/^ii *//p'
+}
+
+# The host's Debian release (bookworm, trixie).
+debian_codename() { (. /etc/os-release && echo "${VERSION_CODENAME:-}"); }
+
+# The host's Debian mirror, as its apt sources name it (deb822 or one-line).
+debian_mirror() {
+	local m=${S2ATTR_DEBIAN_MIRROR:-}
+	[ -n "$m" ] || m=$(awk '/^URIs:/ { print $2; exit }' \
+		/etc/apt/sources.list.d/debian.sources 2>/dev/null)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' \
+		/etc/apt/sources.list 2>/dev/null)
+	[ -n "$m" ] || die "no Debian mirror in apt's sources; set S2ATTR_DEBIAN_MIRROR"
+	echo "${m%/}"
+}
