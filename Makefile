@@ -3,15 +3,26 @@
 # Developer entry points.  The module itself is built by Kbuild:
 #   make KDIR=<kernel tree>          build s2attr.ko for that tree
 #   make kernel SERIES=6.12          patched, built test kernel in build/
+#        [PAGES=64K] [STOCK=1] [DEBUG=1]   ... with 64 KiB pages, without the
+#                                    shim, with debug options
 #   make demo                        Device -> Normal, shown in a QEMU guest
 #   make check                       every test, ends in "N passed, M failed"
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
 #   make pkgtest                     DKMS and Debian package, the real flow
+#   make shim-applies                the shim against every archive version
 
 SERIES	?= 6.12
-KDIR	?= $(CURDIR)/build/linux-$(SERIES)
+PAGES	?= 4K
+ifeq ($(filter 4K 64K,$(PAGES)),)
+$(error PAGES=$(PAGES): use 4K or 64K)
+endif
+empty	:=
+space	:= $(empty) $(empty)
+VARIANT	:= $(subst $(space),-,$(strip $(if $(filter 64K,$(PAGES)),64k) \
+	   $(if $(STOCK),stock) $(if $(DEBUG),debug)))
+KDIR	?= $(CURDIR)/build/linux-$(SERIES)$(if $(VARIANT),-$(VARIANT))
 
 ifneq ($(shell uname -m),aarch64)
 KARGS	:= ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
@@ -19,7 +30,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check mutate bench stress pkgtest
+.PHONY: all modules clean deps kernel demo check mutate bench stress pkgtest shim-applies
 
 all: modules
 
@@ -37,7 +48,7 @@ deps:
 	scripts/deps.sh
 
 kernel: deps
-	scripts/kernel.sh $(SERIES) $(if $(DEBUG),debug)
+	scripts/kernel.sh $(SERIES) $(VARIANT)
 
 demo: deps
 	scripts/demo.sh
@@ -53,6 +64,9 @@ stress: deps
 
 bench: deps
 	scripts/bench.sh
+
+shim-applies: deps
+	scripts/shim-applies.sh
 
 mutate: kernel
 	scripts/build-tests.sh $(SERIES)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh: the fault-path benchmark (a benchmark, not a timed test).  In a
-# -cpu max guest, a VM touches every 4 KiB page of a 256 MiB PFNMAP region
+# -cpu neoverse-n2 guest, a VM touches every 4 KiB page of a 256 MiB PFNMAP region
 # once, in three configurations interleaved (A B C, B C A, ...): s2attr not
 # loaded, loaded with the VM not enabled, VM enabled.  Prints the median
 # time per stage-2 fault, the min-max, the ratios to stock, the cost of
@@ -30,11 +30,11 @@ echo "clock,kind,name,median_us,min_us,max_us,ratio_to_stock" >"$csv"
 echo "clock,round,name,us" >"$samples"
 for clock in ${S2ATTR_BENCH_CLOCKS:-wall icount}; do
 	log=$S2ATTR_BUILD/logs/bench-$clock.log
-	note "running the benchmark under QEMU TCG (-cpu max), $clock clock, a few minutes"
+	note "running the benchmark under QEMU TCG (-cpu neoverse-n2), $clock clock, a few minutes"
 	# One vCPU: the VMM's thread cannot move between CPUs mid-measurement.
 	S2ATTR_QEMU_ICOUNT=$([ $clock = icount ] && echo 1 || echo 0) \
 	S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=1800 \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series")" max bench "$log" ||
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series")" neoverse-n2 bench "$log" ||
 		die "the benchmark guest did not finish, see ${log#"$S2ATTR_TOP"/}"
 
 	tr -d '\r' <"$log" | sed -n 's/^bench: //p' >"$log.data"
@@ -56,7 +56,7 @@ for clock in ${S2ATTR_BENCH_CLOCKS:-wall icount}; do
 				what = "-icount: 1 ns per guest instruction"
 				unit = "ns (instructions)"
 			}
-			printf "\nLinux %s + s2attr shim, QEMU TCG -cpu max, %s: 256 MiB PFNMAP region, one write per 4 KiB page\n", series, what
+			printf "\nLinux %s + s2attr shim, QEMU TCG -cpu neoverse-n2, %s: 256 MiB PFNMAP region, one write per 4 KiB page\n", series, what
 			printf "(median of %d interleaved rounds after one warm-up; times are per stage-2 fault)\n\n", rounds
 			printf "| %-26s | %12s | %17s | %8s |\n", "configuration", "median (us)", "min-max (us)", "vs stock"
 			printf "| %-26s | %12s | %17s | %8s |\n", "---", "---", "---", "---"

@@ -7,7 +7,7 @@
 # ends with "N passed, M failed".
 #
 #   S2ATTR_SERIES="6.12"    series to test (default: all with patches/)
-#   S2ATTR_CPUS="max"       CPU models to test (default: all of cpus.conf)
+#   S2ATTR_CPUS="cortex-a710"  CPU models to test (default: all of cpus.conf)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -52,5 +52,10 @@ done
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
 	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
 
+# What this run tested with, named exactly.
+for s in $series_list; do
+	echo "# $s: $(cat "$(ktree "$s")/.s2attr-source" 2>/dev/null || echo "no kernel tree")"
+done
+echo "# $(qemu-system-aarch64 --version | head -n 1)"
 summary
 [ "$fail" -eq 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh: boot the shimmed 6.12 kernel under QEMU (-cpu max, with EL2),
+# demo.sh: boot the shimmed 6.12 kernel under QEMU (-cpu neoverse-n2, with EL2),
 # load s2attr, start a VM whose memory comes from a PFNMAP provider and
 # show what its stage-2 descriptor says before and after the VM is
 # enabled.  The descriptor is read from KVM's page tables by the oracle.
@@ -17,8 +17,8 @@ note "building the test kernel (minutes the first time, cached after)"
 "$S2ATTR_TOP/scripts/build-tests.sh" "$series" >>"$S2ATTR_BUILD/demo-build.log" 2>&1 ||
 	die "module build failed, see build/demo-build.log"
 
-note "booting Linux $series + s2attr shim on QEMU -cpu max (KVM runs inside)"
-"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series")" max demo "$log" ||
+note "booting $(cat "$(ktree "$series")/.s2attr-source") + s2attr shim on $(qemu-system-aarch64 --version | head -n 1), -cpu neoverse-n2 (KVM runs inside)"
+"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series")" neoverse-n2 demo "$log" ||
 	die "the demo guest did not finish, see ${log#"$S2ATTR_TOP"/}"
 
 tr -d '\r' <"$log" | awk '

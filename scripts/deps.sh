@@ -113,7 +113,7 @@ if [ -n "$need_busybox" ]; then
 	mkdir -p "$S2ATTR_BUILD/busybox"
 	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/root"
 	# /bin/busybox up to Debian 12, /usr/bin/busybox from Debian 13 on
-	bb=$(find "$tmp/root" -name busybox -type f | head -n 1)
+	bb=$(find "$tmp/root" -path '*bin/busybox' -type f -size +100k | head -n 1)
 	[ -n "$bb" ] || die "no busybox in busybox-static:arm64"
 	install -D -m755 "$bb" "$busybox"
 	rm -rf "$tmp"

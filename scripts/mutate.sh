@@ -3,7 +3,7 @@
 #
 # mutate.sh [SERIES]: mutation check of the KUnit suite.  Each mutant flips
 # one condition of the classifier (include/s2attr_policy.h); the mutant module
-# and the KUnit suite are built and run in QEMU (-cpu max), and the mutant
+# and the KUnit suite are built and run in QEMU (-cpu neoverse-n2), and the mutant
 # must make at least one KUnit case fail.  Prints one line per mutant and
 # ends with "N passed, M failed" (a surviving mutant is a failure).
 set -uo pipefail
@@ -51,7 +51,7 @@ for i in "${!mutants[@]}"; do
 	(cd "$root" && gzip -dc "$out/initramfs.cpio.gz" | cpio -id --quiet)
 	install -m644 "$work/s2attr.ko" "$work/s2attr_kunit.ko" "$root/lib/modules/"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
-	S2ATTR_INITRD=$work/initramfs.cpio.gz "$S2ATTR_TOP/scripts/qemu.sh" "$tree" max kunit "$work/qemu.log"
+	S2ATTR_INITRD=$work/initramfs.cpio.gz "$S2ATTR_TOP/scripts/qemu.sh" "$tree" neoverse-n2 kunit "$work/qemu.log"
 	killed=$(tr -d '\r' <"$work/qemu.log" | grep -c '^not ok 0 kunit:')
 	if [ "$killed" -gt 0 ]; then
 		echo "PASS mutant $i killed by $killed KUnit case(s): $m"

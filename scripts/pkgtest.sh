@@ -18,14 +18,14 @@
 # The first run packages the kernel in build/linux-SERIES, which relinks its
 # vmlinux: do not run it while make check uses that tree.
 #
-#   S2ATTR_PKGTEST_CPUS="max"    CPU models of the QEMU runs (scripts/cpus.conf)
+#   S2ATTR_PKGTEST_CPUS="neoverse-n2"    CPU models of the QEMU runs (scripts/cpus.conf)
 #   S2ATTR_DEBIAN_MIRROR=URL     Debian mirror for debootstrap
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
 
 series=${1:-6.12}
-cpus=${S2ATTR_PKGTEST_CPUS:-max}
+cpus=${S2ATTR_PKGTEST_CPUS:-neoverse-n2}
 # The host's own Debian mirror, as its apt sources name it.
 mirror=${S2ATTR_DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' \
 	/etc/apt/sources.list.d/debian.sources 2>/dev/null)}

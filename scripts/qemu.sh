@@ -18,8 +18,9 @@ plan=${3:?}
 log=${4:?}
 timeout=${S2ATTR_QEMU_TIMEOUT:-900}
 
-read -r _ model extra fwb dic < <(awk -v c="$cpu" '!/^#/ && $1 == c' "$S2ATTR_TOP/scripts/cpus.conf")
+read -r _ model machine extra fwb dic < <(awk -v c="$cpu" '!/^#/ && $1 == c' "$S2ATTR_TOP/scripts/cpus.conf")
 [ -n "${model:-}" ] || die "unknown CPU '$cpu' (see scripts/cpus.conf)"
+[ "$machine" != - ] || machine=
 [ "$extra" != - ] || extra=
 
 out=$S2ATTR_BUILD/out/$(basename "$tree")
@@ -32,7 +33,7 @@ accel=(-accel tcg,thread=multi)
 
 mkdir -p "$(dirname "$log")"
 timeout --foreground "$timeout" qemu-system-aarch64 \
-	-machine virt,virtualization=on,gic-version=3 -cpu "$model" \
+	-machine "virt,virtualization=on,gic-version=3${machine:+,$machine}" -cpu "$model" \
 	"${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m 1024 \
 	-nographic -nic none -no-reboot -monitor none -serial stdio \
 	-kernel "$tree/arch/arm64/boot/Image" -initrd "${S2ATTR_INITRD:-$out/initramfs.cpio.gz}" \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # stress.sh [SECONDS]: make stress.  Boots the debug variant of the shimmed
-# kernel (KASAN, lockdep, PROVE_RCU, kmemleak, debug objects) on -cpu max
+# kernel (KASAN, lockdep, PROVE_RCU, kmemleak, debug objects) on -cpu neoverse-n2
 # with 4 vCPUs; several VMs with several vCPUs fault through cacheable and
 # uncached PFNMAP memory while other threads toggle enabled and
 # default_enabled, create and destroy VMs and reload s2attr, for SECONDS
@@ -26,7 +26,7 @@ step "$series: build the debug test programs" \
 {
 	S2ATTR_QEMU_SMP=4 S2ATTR_QEMU_TIMEOUT=$((seconds * 4 + 900)) \
 	S2ATTR_QEMU_APPEND="s2test_seconds=$seconds" \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" max stress "$dir/stress.log"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" neoverse-n2 stress "$dir/stress.log"
 	collect "$dir/stress.log" "$series/stress"
 	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
 }
