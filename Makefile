@@ -7,10 +7,11 @@
 #                                    shim, with debug options
 #   make demo                        Device -> Normal, shown in a QEMU guest
 #   make check                       every test, ends in "N passed, M failed"
+#   make check-full                  make check, and the 64 KiB-page matrix
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
-#   make pkgtest                     DKMS and Debian package, the real flow
+#   make pkgtest [PAGES=64K]         DKMS and Debian package, the real flow
 #   make shim-applies                the shim against every archive version
 
 SERIES	?= 6.12
@@ -30,7 +31,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check mutate bench stress pkgtest shim-applies
+.PHONY: all modules clean deps kernel demo check check-full mutate bench stress pkgtest shim-applies
 
 all: modules
 
@@ -56,8 +57,11 @@ demo: deps
 check: deps
 	scripts/check.sh
 
+check-full: deps
+	S2ATTR_PAGES="4k 64k" scripts/check.sh
+
 pkgtest: deps
-	scripts/pkgtest.sh $(SERIES)
+	scripts/pkgtest.sh $(SERIES) $(if $(filter 64K,$(PAGES)),64k)
 
 stress: deps
 	scripts/stress.sh $(SECONDS)

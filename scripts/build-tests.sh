@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-tests.sh SERIES [stock|debug]: build everything a QEMU test run
-# needs for the kernel tree build/linux-SERIES[-VARIANT] into
+# build-tests.sh SERIES [VARIANT]: build everything a QEMU test run
+# needs for the kernel tree build/linux-SERIES[-VARIANT] (scripts/kernel.sh)
+# into
 # build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM
 # and the initramfs that carries them.  Sources are copied, so one checkout
 # builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-series=${1:?usage: build-tests.sh SERIES [stock|debug]}
+series=${1:?usage: build-tests.sh SERIES [VARIANT]}
 variant=${2:-}
 tree=$(ktree "$series" "$variant")
+# A stock tree has no shim: it gets its shimmed twin's s2attr.ko.
+stock=
+case "-$variant-" in *-stock-*) stock=1 ;; esac
+twin=$(ktree "$series" "$(echo "$variant" | sed 's/-\?stock//')")
 out=$S2ATTR_BUILD/out/$(basename "$tree")
 read -r -a kargs <<<"$(kmake_args)"
 [ -f "$tree/vmlinux" ] || die "no built kernel at $tree (make kernel SERIES=$series)"
@@ -31,7 +36,7 @@ kbuild_ext() {
 	make -s -C "$tree" "${kargs[@]}" M="$dir" "$@" modules
 }
 
-if [ "$variant" != stock ]; then
+if [ -z "$stock" ]; then
 	note "building s2attr.ko and its KUnit suite for $krel"
 	kbuild_ext mod Kbuild src include tests/kunit -- S2ATTR_KUNIT=m
 fi
@@ -63,7 +68,7 @@ install -m644 "$out"/testmod/*.ko "$root/lib/modules/"
 # A stock kernel gets the s2attr.ko of its shimmed twin: loading it must
 # fail and say why.
 mod=$out/mod
-[ "$variant" != stock ] || mod=$S2ATTR_BUILD/out/linux-$series/mod
+[ -z "$stock" ] || mod=$S2ATTR_BUILD/out/$(basename "$twin")/mod
 [ -f "$mod/s2attr.ko" ] || die "build the shimmed tree's tests first: no $mod/s2attr.ko"
 install -m644 "$mod/s2attr.ko" "$mod/s2attr_kunit.ko" "$mod/s2attr_bench.ko" \
 	"$root/lib/modules/"

@@ -6,15 +6,23 @@
 # QEMU and collects one line per test, then runs the kernel-hygiene gates;
 # ends with "N passed, M failed".
 #
-#   S2ATTR_SERIES="6.12"    series to test (default: all with patches/)
-#   S2ATTR_CPUS="cortex-a710"  CPU models to test (default: all of cpus.conf)
+#   S2ATTR_SERIES="6.12"       series to test (default: all with patches/)
+#   S2ATTR_PAGES="4k 64k"      page sizes (default: 4k; make check-full: both)
+#   S2ATTR_CPUS="cortex-a710"  CPU models to test (default: all of
+#                              cpus.conf; with 64 KiB pages, those marked 64k)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
 
 series_list=${S2ATTR_SERIES:-$(for s in $(all_series); do
 	[ -d "$S2ATTR_TOP/patches/$s" ] && echo "$s"; done)}
-cpus=${S2ATTR_CPUS:-$(awk '!/^#/ && NF { print $1 }' "$S2ATTR_TOP/scripts/cpus.conf")}
+pages_list=${S2ATTR_PAGES:-4k}
+# cpus_for PAGES: the CPU models of the matrix at that page size.
+cpus_for() {
+	[ -z "${S2ATTR_CPUS:-}" ] || { echo "$S2ATTR_CPUS"; return; }
+	awk -v p="$1" '!/^#/ && NF && (p == "4k" || $7 == p) { print $1 }' \
+		"$S2ATTR_TOP/scripts/cpus.conf"
+}
 logs=$S2ATTR_BUILD/logs
 # same_dump PREFIX DIR A B: the descriptors of two runs are identical.
 same_dump() {
@@ -27,25 +35,44 @@ same_dump() {
 	fi
 }
 
-mkdir -p "$logs"
-for s in $series_list; do
-	step "$s: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" || continue
-	step "$s: build the stock test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" stock || continue
-	step "$s: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" || continue
-	step "$s: build the stock test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" stock || continue
-	step "$s: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
-		"$S2ATTR_TOP/scripts/gates.sh" build "$s"
+# run_matrix SERIES PAGES: build a shimmed and a stock kernel and test
+# them on every CPU model of the matrix at that page size.
+run_matrix() {
+	local s=$1 p=$2 v= name=$1 cpus cpu dir
+	[ "$p" = 4k ] || { v=$p; name=$s-$p; }
+	cpus=$(cpus_for "$p")
+	step "$name: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" "$v" || return
+	step "$name: build the stock test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" "${v:+$v-}stock" || return
+	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
+	step "$name: build the stock test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
+	step "$name: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
+		"$S2ATTR_TOP/scripts/gates.sh" build "$s" "$v"
 
+	# The QEMU runs of the CPU models, S2ATTR_JOBS at a time (default:
+	# one per host core; a guest keeps about one core busy), collected in
+	# the matrix's order.
 	for cpu in $cpus; do
-		dir=$logs/$s-$cpu
+		dir=$logs/$name-$cpu
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s" stock)" "$cpu" stock "$dir/stock.log"
-		collect "$dir/stock.log" "$s/$cpu/stock"
-		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" shim "$dir/shim.log"
-		collect "$dir/shim.log" "$s/$cpu"
-		same_dump "$s/$cpu" "$dir" stock noshim-module
-		same_dump "$s/$cpu" "$dir" stock not-enabled
+		echo "$cpu"
+	done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -I{} sh -c '
+		"$0/scripts/qemu.sh" "$1" {} stock "$3/$4-{}/stock.log"
+		"$0/scripts/qemu.sh" "$2" {} shim "$3/$4-{}/shim.log"' \
+		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs" "$name"
+	for cpu in $cpus; do
+		dir=$logs/$name-$cpu
+		collect "$dir/stock.log" "$name/$cpu/stock"
+		collect "$dir/shim.log" "$name/$cpu"
+		same_dump "$name/$cpu" "$dir" stock noshim-module
+		same_dump "$name/$cpu" "$dir" stock not-enabled
+	done
+}
+
+mkdir -p "$logs"
+for s in $series_list; do
+	for p in $pages_list; do
+		run_matrix "$s" "$p"
 	done
 done
 
@@ -56,6 +83,7 @@ step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
 for s in $series_list; do
 	echo "# $s: $(cat "$(ktree "$s")/.s2attr-source" 2>/dev/null || echo "no kernel tree")"
 done
+echo "# page sizes: $pages_list"
 echo "# $(qemu-system-aarch64 --version | head -n 1)"
 summary
 [ "$fail" -eq 0 ]

@@ -4,9 +4,9 @@
 # gates.sh checkpatch | build SERIES: the kernel-hygiene gates.
 #   checkpatch      checkpatch.pl --strict on the module, its KUnit suite
 #                   and the shim patches: no error, warning or check
-#   build SERIES    s2attr.ko and its KUnit suite rebuilt from scratch with
-#                   W=1 and sparse (C=2) against build/linux-SERIES: no
-#                   warning
+#   build SERIES [VARIANT]  s2attr.ko and its KUnit suite rebuilt from
+#                   scratch with W=1 and sparse (C=2) against
+#                   build/linux-SERIES[-VARIANT]: no warning
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,8 +30,8 @@ checkpatch)
 	exit $rc
 	;;
 build)
-	series=${2:?usage: gates.sh build SERIES}
-	tree=$(ktree "$series")
+	series=${2:?usage: gates.sh build SERIES [VARIANT]}
+	tree=$(ktree "$series" "${3:-}")
 	dir=$S2ATTR_BUILD/out/$(basename "$tree")/gate
 	read -r -a kargs <<<"$(kmake_args)"
 	rm -rf "$dir"
@@ -45,6 +45,6 @@ build)
 	fi
 	;;
 *)
-	die "usage: gates.sh checkpatch | build SERIES"
+	die "usage: gates.sh checkpatch | build SERIES [VARIANT]"
 	;;
 esac

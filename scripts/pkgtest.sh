@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# pkgtest.sh [SERIES]: s2attr-dkms through the flow a kernel vendor and a
-# host administrator follow.  The shimmed test kernel of SERIES is packaged
+# pkgtest.sh [SERIES [VARIANT]]: s2attr-dkms through the flow a kernel
+# vendor and a host administrator follow.  The shimmed test kernel of
+# SERIES (VARIANT 64k: its 64 KiB-page kernel, release "-s2attr-64k") is packaged
 # by the kernel's own "make bindeb-pkg" and s2attr-dkms by dpkg-buildpackage;
 # both are installed in an arm64 Debian 12 root filesystem (debootstrap; its
 # arm64 programs run on this host through qemu-user and binfmt_misc), where
@@ -25,22 +26,21 @@ set -euo pipefail
 . "$(dirname "$0")/results.sh"
 
 series=${1:-6.12}
+variant=${2:-}
+case "$variant" in ""|64k) ;; *) die "VARIANT is 64k or nothing, not '$variant'" ;; esac
 cpus=${S2ATTR_PKGTEST_CPUS:-neoverse-n2}
 # The host's own Debian mirror, as its apt sources name it.
-mirror=${S2ATTR_DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' \
-	/etc/apt/sources.list.d/debian.sources 2>/dev/null)}
-[ -n "$mirror" ] || mirror=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-[ -n "$mirror" ] || { echo "error: no Debian mirror in apt's sources; set S2ATTR_DEBIAN_MIRROR" >&2; exit 1; }
+mirror=$(debian_mirror)
 suite=bookworm
 
-tree=$(ktree "$series")
-stock=$(ktree "$series" stock)
+tree=$(ktree "$series" "$variant")
+stock=$(ktree "$series" "${variant:+$variant-}stock")
 initrd=$S2ATTR_BUILD/out/$(basename "$tree")/initramfs.cpio.gz
 pkg=$S2ATTR_BUILD/pkg
-logs=$pkg/logs
+logs=$pkg/logs-$(basename "$tree")
 root=$pkg/rootfs
-kdebs=$pkg/kernel-$series
-stockhdr=$pkg/stock-headers-$series
+kdebs=$pkg/kernel-$(basename "$tree")
+stockhdr=$pkg/stock-headers-$(basename "$tree")
 rootfs_tar=$pkg/rootfs-$suite-arm64.tar
 read -r -a kargs <<<"$(kmake_args)"
 
@@ -167,10 +167,10 @@ binfmt_aarch64() {
 # What make check builds, built here only if missing: make check, or make
 # kernel, keeps it up to date, and two makes in one tree break each other.
 test_kernels() {
-	[ -f "$tree/vmlinux" ] || "$S2ATTR_TOP/scripts/kernel.sh" "$series"
-	[ -f "$stock/vmlinux" ] || "$S2ATTR_TOP/scripts/kernel.sh" "$series" stock
+	[ -f "$tree/vmlinux" ] || "$S2ATTR_TOP/scripts/kernel.sh" "$series" "$variant"
+	[ -f "$stock/vmlinux" ] || "$S2ATTR_TOP/scripts/kernel.sh" "$series" "${variant:+$variant-}stock"
 	# The test modules in it must be built against this tree.
-	[ "$initrd" -nt "$tree/.s2attr-stamp" ] || "$S2ATTR_TOP/scripts/build-tests.sh" "$series"
+	[ "$initrd" -nt "$tree/.s2attr-stamp" ] || "$S2ATTR_TOP/scripts/build-tests.sh" "$series" "$variant"
 }
 
 # linux-image and linux-headers of the shimmed tree, from its own
@@ -415,10 +415,12 @@ main() {
 
 	step "host tools for packaging (apt-get, only what is missing)" host_deps
 	step "binfmt_misc runs arm64 programs through qemu-aarch64" binfmt_aarch64
-	step "$series: test kernels and initramfs (make check's)" test_kernels
+	name=$(basename "$tree")
+	name=${name#linux-}
+	step "$name: test kernels and initramfs (make check's)" test_kernels
 	krel=$(cat "$tree/include/config/kernel.release")
-	step "$series: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
-	step "$series: the stock tree's headers, without the shim" stock_headers
+	step "$name: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
+	step "$name: the stock tree's headers, without the shim" stock_headers
 	step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb" dkms_deb
 	if lintian_out=$(lintian_deb 2>&1); then
 		result PASS "lintian: no errors on s2attr-dkms"
