@@ -179,8 +179,12 @@ static int s2attr_tp_check_region(void)
 		return -EINVAL;
 	}
 	for (pfn = PHYS_PFN(s2attr_tp_base); pfn < PHYS_PFN(end); pfn++) {
-		if (pfn_valid(pfn)) {
-			pr_err("s2attr_test_provider: pfn 0x%lx has a struct page; boot with a lower mem=\n",
+		/*
+		 * Not pfn_valid(): with 64K pages it is true up to the end of
+		 * the 512 MiB section that mem= falls in.
+		 */
+		if (pfn_is_map_memory(pfn)) {
+			pr_err("s2attr_test_provider: pfn 0x%lx is in the linear map; boot with a lower mem=\n",
 			       pfn);
 			return -EINVAL;
 		}
