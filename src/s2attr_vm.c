@@ -46,6 +46,10 @@ static bool s2attr_vm_name_is_used(const char *name)
  * The VM is published to the shim before its directory appears, so that
  * no change of @enabled precedes the faults it is meant to decide.
  *
+ * No uevent is sent: KVM sends its own for the VM, just before the VM's
+ * fd is installed, and one from here would come at that same moment,
+ * too early for anything that would act on it.
+ *
  * Context: process context, kvm_lock held.
  */
 void s2attr_vm_add(struct kvm *kvm, const char *name)
@@ -82,7 +86,6 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	}
 	list_add(&vm->node, &s2attr_vms);
 	mutex_unlock(&s2attr_vms_lock);
-	kobject_uevent(&vm->kobj, KOBJ_ADD);
 
 	/*
 	 * A VM that existed before the module loaded may have Device
