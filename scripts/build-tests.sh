@@ -3,8 +3,8 @@
 #
 # build-tests.sh SERIES [stock|debug]: build everything a QEMU test run
 # needs for the kernel tree build/linux-SERIES[-VARIANT] into
-# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM
-# and the initramfs that carries them.  Sources are copied, so one checkout
+# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM,
+# s2attrctl and the policy tests' VMM, and the initramfs that carries them.  Sources are copied, so one checkout
 # builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -51,12 +51,22 @@ make -s -C "$kst" "${kargs[@]}" OUTPUT="$out/vmm" \
 flock -u 9
 [ -x "$out/vmm/aarch64/s2attr_vmm" ] || die "test VMM did not build"
 
+note "building s2attrctl and the raw test VMM"
+ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
+mkdir -p "$out/tools"
+"${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
+"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
+
 note "packing the initramfs"
 root=$out/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules}
 install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$root/bin/busybox"
 install -m755 "$out/vmm/aarch64/s2attr_vmm" "$root/bin/s2attr_vmm"
+install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"
+# Two executables for the policy to tell apart.
+install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_a"
+install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_b"
 install -m755 "$S2ATTR_TOP/tests/guest/init" "$root/init"
 install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$root/bin/"
 install -m644 "$out"/testmod/*.ko "$root/lib/modules/"

@@ -42,8 +42,12 @@ for s in $series_list; do
 		mkdir -p "$dir"
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s" stock)" "$cpu" stock "$dir/stock.log"
 		collect "$dir/stock.log" "$s/$cpu/stock"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s" stock)" "$cpu" policy_stock "$dir/policy-stock.log"
+		collect "$dir/policy-stock.log" "$s/$cpu/stock"
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" shim "$dir/shim.log"
 		collect "$dir/shim.log" "$s/$cpu"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" policy "$dir/policy.log"
+		collect "$dir/policy.log" "$s/$cpu/policy"
 		same_dump "$s/$cpu" "$dir" stock noshim-module
 		same_dump "$s/$cpu" "$dir" stock not-enabled
 	done
