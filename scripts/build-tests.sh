@@ -4,7 +4,9 @@
 # build-tests.sh SERIES [stock|debug]: build everything a QEMU test run
 # needs for the kernel tree build/linux-SERIES[-VARIANT] into
 # build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM,
-# s2attrctl and the policy tests' VMM, and the initramfs that carries them.  Sources are copied, so one checkout
+# s2attrctl and the policy tests' VMM, the real-VMM test's guest (and
+# Debian's arm64 QEMU, when scripts/vmm-qemu.sh fetched it), and the
+# initramfs that carries them.  Sources are copied, so one checkout
 # builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +58,41 @@ ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
 mkdir -p "$out/tools"
 "${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
 "${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
+"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
+aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
+aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
+
+# libs_of ROOT FILE...: FILEs (absolute paths inside ROOT) and the shared
+# libraries they need, recursively, as found in ROOT.
+libs_of() {
+	local root=$1 f n d
+	shift
+	local -A seen
+	local todo=("$@")
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -z "${seen[$f]:-}" ] || continue
+		seen[$f]=1
+		echo "$f"
+		for n in $(aarch64-linux-gnu-readelf -d "$root$f" |
+			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+				[ ! -e "$root$d/$n" ] || { todo+=("$d/$n"); break; }
+			done
+		done
+	done
+}
+
+# The real VMM of plan "qemu", when scripts/vmm-qemu.sh has fetched it:
+# copied with what it links, dereferenced, to the same paths.
+add_vmm_qemu() {
+	local q=$S2ATTR_BUILD/qemu-arm64/root f
+	[ -x "$q/usr/bin/qemu-system-aarch64" ] || { note "no arm64 QEMU (scripts/vmm-qemu.sh): plan qemu will fail"; return 0; }
+	for f in $(libs_of "$q" /usr/bin/qemu-system-aarch64) /lib/ld-linux-aarch64.so.1; do
+		install -D -m755 "$(readlink -f "$q$f")" "$root$f"
+	done
+}
 
 note "packing the initramfs"
 root=$out/initramfs
@@ -67,6 +104,9 @@ install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"
 # Two executables for the policy to tell apart.
 install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_a"
 install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_b"
+install -m755 "$out/tools/s2attr_peek" "$root/bin/s2attr_peek"
+install -D -m644 "$out/tools/guest.elf" "$root/lib/s2attr/guest.elf"
+add_vmm_qemu
 install -m755 "$S2ATTR_TOP/tests/guest/init" "$root/init"
 install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$root/bin/"
 install -m644 "$out"/testmod/*.ko "$root/lib/modules/"

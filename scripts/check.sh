@@ -28,6 +28,8 @@ same_dump() {
 }
 
 mkdir -p "$logs"
+step "Debian 12's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
+	"$S2ATTR_TOP/scripts/vmm-qemu.sh"
 for s in $series_list; do
 	step "$s: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" || continue
 	step "$s: build the stock test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" stock || continue
@@ -48,6 +50,8 @@ for s in $series_list; do
 		collect "$dir/shim.log" "$s/$cpu"
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" policy "$dir/policy.log"
 		collect "$dir/policy.log" "$s/$cpu/policy"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$s")" "$cpu" qemu "$dir/qemu.log"
+		collect "$dir/qemu.log" "$s/$cpu/qemu"
 		same_dump "$s/$cpu" "$dir" stock noshim-module
 		same_dump "$s/$cpu" "$dir" stock not-enabled
 	done
