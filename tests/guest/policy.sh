@@ -100,6 +100,15 @@ ctl_errors() {
 	ctl_fails 1 "no such VM: --pid 99999" disable --pid 99999
 	ctl_fails 1 "no such VM: --guest nosuch" enable --guest nosuch
 	ctl_fails 1 "/nonexistent: No such file" policy load /nonexistent
+	# As an unprivileged user: reading works, changing does not.
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+	printf '#!/bin/sh\nexec su -s %s nobody "$@"\n' "$CTL" >/tmp/ctl-nobody
+	chmod 755 /tmp/ctl-nobody
+	CTL=/tmp/ctl-nobody
+	ctl_fails 1 "permission denied: changing s2attr needs root" enable 1-2
+	ctl_fails 1 "permission denied" policy load
+	check "s2attrctl list as nobody" sh -c "$CTL list | grep -q '^VM '"
+	CTL=/usr/sbin/s2attrctl
 	printf 'enable\nenable guest=ok\nenabel\n' >/tmp/bad-policy
 	before=$(cat $SYS/policy)
 	ctl_fails 1 "/tmp/bad-policy:3: expected 'enable' or 'disable'" policy load /tmp/bad-policy
