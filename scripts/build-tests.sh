@@ -62,36 +62,12 @@ mkdir -p "$out/tools"
 aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
 aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
 
-# libs_of ROOT FILE...: FILEs (absolute paths inside ROOT) and the shared
-# libraries they need, recursively, as found in ROOT.
-libs_of() {
-	local root=$1 f n d
-	shift
-	local -A seen
-	local todo=("$@")
-	while [ ${#todo[@]} -gt 0 ]; do
-		f=${todo[0]}
-		todo=("${todo[@]:1}")
-		[ -z "${seen[$f]:-}" ] || continue
-		seen[$f]=1
-		echo "$f"
-		for n in $(aarch64-linux-gnu-readelf -d "$root$f" |
-			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
-				[ ! -e "$root$d/$n" ] || { todo+=("$d/$n"); break; }
-			done
-		done
-	done
-}
-
 # The real VMM of plan "qemu", when scripts/vmm-qemu.sh has fetched it:
 # copied with what it links, dereferenced, to the same paths.
 add_vmm_qemu() {
-	local q=$S2ATTR_BUILD/qemu-arm64/root f
+	local q=$S2ATTR_BUILD/qemu-arm64/root
 	[ -x "$q/usr/bin/qemu-system-aarch64" ] || { note "no arm64 QEMU (scripts/vmm-qemu.sh): plan qemu will fail"; return 0; }
-	for f in $(libs_of "$q" /usr/bin/qemu-system-aarch64) /lib/ld-linux-aarch64.so.1; do
-		install -D -m755 "$(readlink -f "$q$f")" "$root$f"
-	done
+	install_elf "$q" "$root" /usr/bin/qemu-system-aarch64
 }
 
 note "packing the initramfs"
