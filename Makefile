@@ -2,6 +2,7 @@
 #
 # Developer entry points.  The module itself is built by Kbuild:
 #   make KDIR=<kernel tree>          build s2attr.ko for that tree
+#   make s2attrctl                   the control command, for this host
 #   make kernel SERIES=6.12          patched, built test kernel in build/
 #        [PAGES=64K] [STOCK=1] [DEBUG=1]   ... with 64 KiB pages, without the
 #                                    shim, with debug options
@@ -31,7 +32,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules clean deps kernel demo check check-full mutate bench stress pkgtest shim-applies
+.PHONY: all modules s2attrctl clean deps kernel demo check check-full mutate bench stress pkgtest shim-applies
 
 all: modules
 
@@ -41,6 +42,9 @@ modules:
 	@grep -q '^CONFIG_KVM_S2ATTR_HOOK=y' $(KDIR)/include/config/auto.conf || \
 		{ echo "KDIR=$(KDIR) lacks the s2attr shim: apply patches/<series>/ and set CONFIG_KVM_S2ATTR_HOOK=y" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) $(KARGS) M=$(CURDIR) modules
+
+s2attrctl:
+	$(MAKE) -C tools
 
 clean:
 	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) -C $(KDIR) $(KARGS) M=$(CURDIR) clean; fi

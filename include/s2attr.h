@@ -9,6 +9,7 @@
 #include <linux/kobject.h>
 #include <linux/kvm_s2attr.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 #include <asm/pgtable-hwdef.h>
@@ -108,6 +109,41 @@ struct s2attr_vm {
 	struct rcu_head		rcu;
 };
 
+/* Limits of the policy: rules, and the lengths of their values. */
+#define S2ATTR_RULES_MAX	32
+#define S2ATTR_EXE_LEN		256
+#define S2ATTR_GUEST_LEN	64
+
+/**
+ * struct s2attr_rule - one line of the policy
+ * @enable:	the initial "enabled" of a VM the rule matches
+ * @exe:	the VMM's executable, absolute path; "" matches any
+ * @guest:	the guest name on the VMM's command line; "" matches any
+ */
+struct s2attr_rule {
+	bool	enable;
+	char	exe[S2ATTR_EXE_LEN];
+	char	guest[S2ATTR_GUEST_LEN];
+};
+
+/**
+ * struct s2attr_rules - the policy; replaced as a whole, never changed
+ * @rcu:	defers the free past the readers, VM creations
+ * @nr:		rules in use
+ * @rule:	in order: the first that matches decides
+ */
+struct s2attr_rules {
+	struct rcu_head		rcu;
+	unsigned int		nr;
+	struct s2attr_rule	rule[S2ATTR_RULES_MAX];
+};
+
+/* What the policy knows of a VMM, to match the rules' values. */
+struct s2attr_vmm_id {
+	char	exe[S2ATTR_EXE_LEN];
+	char	guest[S2ATTR_GUEST_LEN];
+};
+
 /* CPU capabilities, read once at load. */
 extern bool s2attr_fwb;
 extern bool s2attr_dic;
@@ -122,6 +158,14 @@ void s2attr_vm_remove(struct kvm *kvm, void *data);
 int s2attr_vm_set_enabled(struct s2attr_vm *vm, bool enabled);
 void s2attr_vm_disable_all(void);
 void s2attr_vm_remove_all(void);
+
+/* s2attr_rules.c */
+struct s2attr_rules *s2attr_rules_parse(const char *buf, size_t count);
+int s2attr_rules_store(const char *buf, size_t count);
+ssize_t s2attr_rules_show(char *buf);
+void s2attr_rules_exit(void);
+void s2attr_argv_guest(const char *argv, size_t len, char *guest, size_t size);
+bool s2attr_rules_initially_enabled(struct kvm *kvm, const char *name);
 
 /* s2attr_sysfs.c */
 extern struct kobject *s2attr_vms_kobj;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-tests.sh SERIES [VARIANT]: build everything a QEMU test run
-# needs for the kernel tree build/linux-SERIES[-VARIANT] (scripts/kernel.sh)
-# into
-# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM
-# and the initramfs that carries them.  Sources are copied, so one checkout
+# build-tests.sh SERIES [VARIANT]: build everything a QEMU test run needs
+# for the kernel tree build/linux-SERIES[-VARIANT] (scripts/kernel.sh) into
+# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM,
+# s2attrctl and the policy tests' VMM, the real-VMM test's guest (and
+# Debian's arm64 QEMU, when scripts/vmm-qemu.sh fetched it), and the
+# initramfs that carries them.  Sources are copied, so one checkout
 # builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -56,12 +57,36 @@ make -s -C "$kst" "${kargs[@]}" OUTPUT="$out/vmm" \
 flock -u 9
 [ -x "$out/vmm/aarch64/s2attr_vmm" ] || die "test VMM did not build"
 
+note "building s2attrctl and the raw test VMM"
+ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
+mkdir -p "$out/tools"
+"${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
+"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
+"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
+aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
+aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
+
+# The real VMM of plan "qemu", when scripts/vmm-qemu.sh has fetched it:
+# copied with what it links, dereferenced, to the same paths.
+add_vmm_qemu() {
+	local q=$S2ATTR_BUILD/qemu-arm64/root
+	[ -x "$q/usr/bin/qemu-system-aarch64" ] || { note "no arm64 QEMU (scripts/vmm-qemu.sh): plan qemu will fail"; return 0; }
+	install_elf "$q" "$root" /usr/bin/qemu-system-aarch64
+}
+
 note "packing the initramfs"
 root=$out/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules}
 install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$root/bin/busybox"
 install -m755 "$out/vmm/aarch64/s2attr_vmm" "$root/bin/s2attr_vmm"
+install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"
+# Two executables for the policy to tell apart.
+install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_a"
+install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_b"
+install -m755 "$out/tools/s2attr_peek" "$root/bin/s2attr_peek"
+install -D -m644 "$out/tools/guest.elf" "$root/lib/s2attr/guest.elf"
+add_vmm_qemu
 install -m755 "$S2ATTR_TOP/tests/guest/init" "$root/init"
 install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$root/bin/"
 install -m644 "$out"/testmod/*.ko "$root/lib/modules/"

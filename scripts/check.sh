@@ -57,19 +57,28 @@ run_matrix() {
 		mkdir -p "$dir"
 		echo "$cpu"
 	done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -I{} sh -c '
-		"$0/scripts/qemu.sh" "$1" {} stock "$3/$4-{}/stock.log"
-		"$0/scripts/qemu.sh" "$2" {} shim "$3/$4-{}/shim.log"' \
+		for plan in stock policy_stock; do
+			"$0/scripts/qemu.sh" "$1" {} $plan "$3/$4-{}/$plan.log"
+		done
+		for plan in shim policy qemu; do
+			"$0/scripts/qemu.sh" "$2" {} $plan "$3/$4-{}/$plan.log"
+		done' \
 		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs" "$name"
 	for cpu in $cpus; do
 		dir=$logs/$name-$cpu
 		collect "$dir/stock.log" "$name/$cpu/stock"
+		collect "$dir/policy_stock.log" "$name/$cpu/stock"
 		collect "$dir/shim.log" "$name/$cpu"
+		collect "$dir/policy.log" "$name/$cpu/policy"
+		collect "$dir/qemu.log" "$name/$cpu/qemu"
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled
 	done
 }
 
 mkdir -p "$logs"
+step "Debian 12's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
+	"$S2ATTR_TOP/scripts/vmm-qemu.sh"
 for s in $series_list; do
 	for p in $pages_list; do
 		run_matrix "$s" "$p"

@@ -44,3 +44,37 @@ debian_mirror() {
 	[ -n "$m" ] || die "no Debian mirror in apt's sources; set S2ATTR_DEBIAN_MIRROR"
 	echo "${m%/}"
 }
+
+# libs_of ROOT FILE...: FILEs (absolute paths inside ROOT) and the shared
+# libraries they need, recursively, as found in ROOT.
+libs_of() {
+	local root=$1 f n d
+	shift
+	local -A seen
+	local todo=("$@")
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -z "${seen[$f]:-}" ] || continue
+		seen[$f]=1
+		echo "$f"
+		for n in $(aarch64-linux-gnu-readelf -d "$root$f" |
+			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+				[ ! -e "$root$d/$n" ] || { todo+=("$d/$n"); break; }
+			done
+		done
+	done
+}
+
+# install_elf ROOT DEST FILE...: FILEs of the arm64 root filesystem ROOT,
+# with the shared libraries and dynamic loader they need, into DEST at the
+# same paths, dereferenced (the links of Debian's library packages are
+# relative, so they resolve inside ROOT).
+install_elf() {
+	local root=$1 dest=$2 f
+	shift 2
+	for f in $(libs_of "$root" "$@") /lib/ld-linux-aarch64.so.1; do
+		install -D -m755 "$(readlink -f "$root$f")" "$dest$f"
+	done
+}

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# pkgtest.sh [SERIES [VARIANT]]: s2attr-dkms through the flow a kernel
-# vendor and a host administrator follow.  The shimmed test kernel of
-# SERIES (VARIANT 64k: its 64 KiB-page kernel, release "-s2attr-64k") is packaged
-# by the kernel's own "make bindeb-pkg" and s2attr-dkms by dpkg-buildpackage;
-# both are installed in an arm64 Debian 12 root filesystem (debootstrap; its
-# arm64 programs run on this host through qemu-user and binfmt_misc), where
-# Debian's dkms must build and install s2attr.ko by itself.  That kernel then
-# boots in QEMU with that s2attr.ko and runs test plan "shim".  Also checked:
-# a kernel without the shim is excluded by name, and removal leaves nothing.
+# pkgtest.sh [SERIES [VARIANT]]: s2attr-dkms and s2attr-tools through the
+# flow a kernel vendor and a host administrator follow.  The shimmed test
+# kernel of SERIES (VARIANT 64k: its 64 KiB-page kernel, release
+# "-s2attr-64k") is packaged by the kernel's own "make bindeb-pkg" and
+# s2attr by dpkg-buildpackage (for arm64); both are installed in an arm64
+# Debian 12 root filesystem (debootstrap; its arm64 programs run on this
+# host through qemu-user and binfmt_misc), where Debian's dkms must build
+# and install s2attr.ko by itself.  That kernel then boots in QEMU with
+# that s2attr.ko and runs test plan "shim", plan "pkg" with s2attr-tools'
+# files as installed (s2attrctl, the policy, modprobe.d, udev; kmod's
+# modprobe), and plan "qemu" (the real VMM).  Also checked: a kernel
+# without the shim is excluded by name, s2attrctl on a host without
+# s2attr, and removal leaves nothing.
 # One PASS/FAIL line per check, then "N passed, M failed".
 #
 # Only build/pkg/ is written, and the kernel trees' packaging output, which
@@ -44,8 +48,9 @@ stockhdr=$pkg/stock-headers-$(basename "$tree")
 rootfs_tar=$pkg/rootfs-$suite-arm64.tar
 read -r -a kargs <<<"$(kmake_args)"
 
+# libc6:arm64: dpkg-shlibdeps' view of s2attrctl's libc in the cross build.
 host_pkgs=(dpkg-dev debhelper dh-dkms lintian debootstrap qemu-user-static
-	   binfmt-support cpio rsync kmod)
+	   binfmt-support cpio rsync kmod libc6:arm64)
 # dkms brings gcc, make and binutils (arm64).  Without recommends, so that
 # no Debian kernel headers come along for dkms to build for.
 rootfs_pkgs=(dkms)
@@ -218,15 +223,16 @@ stock_headers() {
 	echo "$stamp" >"$stockhdr.stamp"
 }
 
-# s2attr-dkms from a copy of the checkout as git sees it (uncommitted
-# changes included, build products left out): debian/ decides what ships.
+# s2attr-dkms and s2attr-tools (arm64, cross-built on another host) from
+# a copy of the checkout as git sees it (uncommitted changes included,
+# build products left out): debian/ decides what ships.
 dkms_deb() {
 	rm -rf "$pkg/src"
 	mkdir -p "$pkg/src/s2attr"
 	rsync -a --exclude=/.git --exclude=/build --filter=':- .gitignore' \
 		"$S2ATTR_TOP/" "$pkg/src/s2attr/"
-	(cd "$pkg/src/s2attr" && dpkg-buildpackage -b -us -uc)
-	ls "$pkg/src/s2attr-dkms_${debver}_all.deb"
+	(cd "$pkg/src/s2attr" && dpkg-buildpackage -b -aarm64 -us -uc)
+	ls "$pkg/src/s2attr-dkms_${debver}_all.deb" "$pkg/src/s2attr-tools_${debver}_arm64.deb"
 }
 
 # As an unprivileged user when it can read the package: lintian warns
@@ -271,7 +277,8 @@ fresh_rootfs() {
 	tar -C "$root" -xf "$rootfs_tar"
 	mkdir -p "$root/tmp/debs"
 	cp "$kdebs"/linux-image-"$krel"_*_arm64.deb "$kdebs"/linux-headers-"$krel"_*_arm64.deb \
-		"$pkg/src/s2attr-dkms_${debver}_all.deb" "$root/tmp/debs/"
+		"$pkg/src/s2attr-dkms_${debver}_all.deb" \
+		"$pkg/src/s2attr-tools_${debver}_arm64.deb" "$root/tmp/debs/"
 	cp -a "$stockhdr" "$root$noshim_hdr"
 	mount_chroot "$root"
 	# What dkms compares BUILD_EXCLUSIVE_ARCH with: qemu-user's machine.
@@ -279,6 +286,38 @@ fresh_rootfs() {
 }
 
 install_dkms_deb() { in_root dpkg -i "/tmp/debs/s2attr-dkms_${debver}_all.deb"; }
+
+# s2attr-tools' files; the policy and the modprobe.d file are conffiles.
+tools_installed() {
+	local files conffiles
+	in_root dpkg -i "/tmp/debs/s2attr-tools_${debver}_arm64.deb"
+	files=$(in_root dpkg -L s2attr-tools)
+	echo "$files"
+	for f in /usr/sbin/s2attrctl /etc/s2attr/policy /etc/modprobe.d/s2attr-tools.conf \
+		 /lib/udev/rules.d/60-s2attr.rules /usr/share/man/man8/s2attrctl.8.gz; do
+		grep -qx "$f" <<<"$files" || die "s2attr-tools lacks $f"
+	done
+	conffiles=$(in_root dpkg-query -W -f '${Conffiles}' s2attr-tools)
+	echo "$conffiles"
+	grep -q ' /etc/s2attr/policy ' <<<"$conffiles"
+	grep -q ' /etc/modprobe.d/s2attr-tools.conf ' <<<"$conffiles"
+	grep -qx 'install s2attr /sbin/modprobe --ignore-install s2attr $CMDLINE_OPTS && /usr/sbin/s2attrctl policy load' \
+		"$root/etc/modprobe.d/s2attr-tools.conf"
+	in_root s2attrctl policy check
+}
+
+# The packaged s2attrctl where s2attr cannot be (this host's kernel):
+# one line naming the problem, a non-zero exit, for reading or changing.
+tools_no_shim() {
+	local args out rc
+	for args in list "enable 1-2" "policy load"; do
+		rc=0
+		out=$(in_root s2attrctl $args 2>&1) || rc=$?
+		echo "s2attrctl $args: exit $rc: $out"
+		[ "$rc" -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ]
+		grep -q '^s2attrctl: this kernel has no s2attr KVM shim' <<<"$out"
+	done
+}
 
 # The package's files are the sources, under /usr/src/s2attr-<version>/,
 # with the version filled in dkms.conf; dkms has added them.
@@ -356,8 +395,10 @@ nothing_left() {
 
 remove_all() {
 	in_root dkms remove -m s2attr -v "$ver" --all
-	in_root dpkg --purge s2attr-dkms
+	in_root dpkg --purge s2attr-dkms s2attr-tools
 	nothing_left
+	none "of s2attr-tools" ls -d "$root/etc/s2attr" "$root/usr/sbin/s2attrctl" \
+		"$root/etc/modprobe.d/s2attr-tools.conf" "$root/lib/udev/rules.d/60-s2attr.rules"
 }
 
 purge() {
@@ -376,31 +417,40 @@ boot_image() {
 	[ -f "$dir/initramfs/lib/modules/s2attr.ko" ]
 	install -m644 "$root/lib/modules/$krel/updates/dkms/s2attr.ko" \
 		"$dir/initramfs/lib/modules/s2attr.ko"
+	# For plan pkg: what s2attr-tools installed, kmod as modprobe, and the
+	# kernel's modules directory with the dkms-built s2attr.ko in it.
+	install_elf "$root" "$dir/initramfs" /usr/sbin/s2attrctl /usr/bin/kmod
+	mkdir -p "$dir/initramfs/sbin" "$dir/initramfs/lib/udev/rules.d"
+	ln -sf /usr/bin/kmod "$dir/initramfs/sbin/modprobe"
+	cp -a "$root/etc/s2attr" "$root/etc/modprobe.d" "$dir/initramfs/etc/"
+	cp -a "$root/lib/udev/rules.d/60-s2attr.rules" "$dir/initramfs/lib/udev/rules.d/"
+	cp -a "$root/lib/modules/$krel" "$dir/initramfs/lib/modules/"
 	(cd "$dir/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
 		>"$dir/initramfs.cpio.gz"
 }
 
-# qemu_shim CPU: plan shim on the packaged kernel with the dkms-built module.
-qemu_shim() {
-	local cpu=$1 dir=$pkg/qemu log tap nok nnot
-	log=$dir/$cpu.log
+# qemu_plan CPU PLAN: a plan on the packaged kernel with the dkms-built
+# module.
+qemu_plan() {
+	local cpu=$1 plan=$2 dir=$pkg/qemu log tap nok nnot
+	log=$dir/$cpu-$plan.log
 	S2ATTR_INITRD=$dir/initramfs.cpio.gz S2ATTR_QEMU_TIMEOUT=600 \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$dir/linux" "$cpu" shim "$log" || true
+		"$S2ATTR_TOP/scripts/qemu.sh" "$dir/linux" "$cpu" "$plan" "$log" || true
 	tr -d '\r' <"$log" >"$log.txt"
 	tap=$(sed -n '/^S2ATTR-BEGIN/,/^S2ATTR-DMESG-BEGIN/p' "$log.txt")
 	nok=$(grep -c '^ok ' <<<"$tap" || true)
 	nnot=$(grep -c '^not ok ' <<<"$tap" || true)
 	if [ "$nok" -gt 0 ] && [ "$nnot" -eq 0 ] && grep -q '^S2ATTR-END' "$log.txt"; then
-		result PASS "QEMU $cpu: the packaged kernel with the dkms-built s2attr.ko passes plan shim ($nok ok, 0 not ok)"
+		result PASS "QEMU $cpu: the packaged kernel with the dkms-built s2attr.ko passes plan $plan ($nok ok, 0 not ok)"
 	else
-		result FAIL "QEMU $cpu: plan shim with the dkms-built s2attr.ko: $nok ok, $nnot not ok (see ${log#"$S2ATTR_TOP"/}.txt)"
+		result FAIL "QEMU $cpu: plan $plan with the dkms-built s2attr.ko: $nok ok, $nnot not ok (see ${log#"$S2ATTR_TOP"/}.txt)"
 		grep '^not ok ' <<<"$tap" | head -n 10 | sed 's/^/    /'
 	fi
 	if grep -Ev '^(ok|not ok) ' "$log.txt" | grep -Eq "$SPLAT"; then
-		result FAIL "QEMU $cpu: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
+		result FAIL "QEMU $cpu, plan $plan: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
 		grep -Ev '^(ok|not ok) ' "$log.txt" | grep -E -m5 "$SPLAT" | sed 's/^/    /'
 	else
-		result PASS "QEMU $cpu: no kernel splat"
+		result PASS "QEMU $cpu, plan $plan: no kernel splat"
 	fi
 }
 
@@ -421,11 +471,11 @@ main() {
 	krel=$(cat "$tree/include/config/kernel.release")
 	step "$name: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
 	step "$name: the stock tree's headers, without the shim" stock_headers
-	step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb" dkms_deb
+	step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb and s2attr-tools_${debver}_arm64.deb" dkms_deb
 	if lintian_out=$(lintian_deb 2>&1); then
-		result PASS "lintian: no errors on s2attr-dkms"
+		result PASS "lintian: no errors on s2attr-dkms and s2attr-tools"
 	else
-		result FAIL "lintian: errors on s2attr-dkms"
+		result FAIL "lintian: errors on s2attr-dkms and s2attr-tools"
 	fi
 	[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
 	step "arm64 Debian $suite root filesystem with dkms (debootstrap under qemu-user)" rootfs_tarball
@@ -433,6 +483,10 @@ main() {
 
 	step "s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
 	check "s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
+	check "s2attr-tools: s2attrctl, the policy and modprobe.d conffiles, the udev rule; the shipped policy checks" \
+		tools_installed
+	check "s2attrctl on a kernel without the shim (this host's): one line naming it, exit 1" \
+		tools_no_shim
 	check "dkms build on a kernel without the shim (headers from the kernel's own packaging) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
 		dkms_excluded "$noshim_hdr"
 	check "dkms build on a kernel without the shim (headers with .config) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
@@ -440,9 +494,11 @@ main() {
 	step "installing the shimmed kernel's packages makes dkms build and install s2attr.ko for it (AUTOINSTALL)" autoinstall
 	step "the dkms-built s2attr.ko in the test initramfs, the kernel from its package" boot_image
 	for cpu in $cpus; do
-		qemu_shim "$cpu"
+		for plan in shim pkg qemu; do
+			qemu_plan "$cpu" "$plan"
+		done
 	done
-	check "dkms remove --all and purging s2attr-dkms leave nothing of s2attr" remove_all
+	check "dkms remove --all and purging s2attr-dkms and s2attr-tools leave nothing of s2attr" remove_all
 	check "installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
 	check "purging s2attr-dkms alone leaves nothing of s2attr" purge
 	finish

@@ -76,6 +76,7 @@ static void __exit s2attr_exit(void)
 	s2attr_hook_exit();
 	s2attr_vm_remove_all();
 	s2attr_sysfs_exit();
+	s2attr_rules_exit();
 	rcu_barrier();
 	pr_info("s2attr: unloaded\n");
 }

@@ -62,14 +62,28 @@ static ssize_t default_enabled_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return s2attr_rules_show(buf);
+}
+
+static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return s2attr_rules_store(buf, count) ?: count;
+}
+
 static struct kobj_attribute s2attr_attr_fwb = __ATTR_RO(fwb);
 static struct kobj_attribute s2attr_attr_dic = __ATTR_RO(dic);
 static struct kobj_attribute s2attr_attr_default_enabled = __ATTR_RW(default_enabled);
+static struct kobj_attribute s2attr_attr_policy = __ATTR_RW(policy);
 
 static struct attribute *s2attr_attrs[] = {
 	&s2attr_attr_fwb.attr,
 	&s2attr_attr_dic.attr,
 	&s2attr_attr_default_enabled.attr,
+	&s2attr_attr_policy.attr,
 	NULL,
 };
 

@@ -44,12 +44,19 @@ static bool s2attr_vm_name_is_used(const char *name)
  * stock KVM: sysfs cannot hold two directories of that name.
  *
  * The VM is published to the shim before its directory appears, so that
- * no change of @enabled precedes the faults it is meant to decide.
+ * no change of @enabled precedes the faults it is meant to decide.  Its
+ * initial @enabled, from the policy or default_enabled, is set before
+ * that: KVM_CREATE_VM has not returned, so the VM has not faulted.
+ *
+ * No uevent is sent: KVM sends its own for the VM, just before the VM's
+ * fd is installed, and one from here would come at that same moment,
+ * too early for anything that would act on it; the policy acts instead.
  *
  * Context: process context, kvm_lock held.
  */
 void s2attr_vm_add(struct kvm *kvm, const char *name)
 {
+	bool initial = s2attr_rules_initially_enabled(kvm, name);
 	struct s2attr_vm *vm;
 
 	/* Out of memory: the VM is left to stock KVM. */
@@ -68,7 +75,7 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	 * Under the lock, so that s2attr_vm_disable_all() either finds this
 	 * VM or came first, and then we see s2attr_unloading.
 	 */
-	vm->enabled = READ_ONCE(s2attr_default_enabled) && !READ_ONCE(s2attr_unloading);
+	vm->enabled = initial && !READ_ONCE(s2attr_unloading);
 	if (s2attr_vm_name_is_used(name)) {
 		pr_warn("s2attr: VM %s: name in use by a dying VM, left to stock KVM\n",
 			name);
@@ -82,7 +89,6 @@ void s2attr_vm_add(struct kvm *kvm, const char *name)
 	}
 	list_add(&vm->node, &s2attr_vms);
 	mutex_unlock(&s2attr_vms_lock);
-	kobject_uevent(&vm->kobj, KOBJ_ADD);
 
 	/*
 	 * A VM that existed before the module loaded may have Device

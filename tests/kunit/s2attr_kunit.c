@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite of the s2attr decision table and the sysfs value parser.
+ * KUnit suite of the s2attr decision table, the sysfs value parser, the
+ * policy parser and the guest name found on a QEMU command line.
  *
  * Every row of the decision table in DESIGN.md, with the CPU capabilities
  * injected as facts: DIC and MTE, which QEMU 7.2 cannot show end to end,
@@ -10,7 +11,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 
 #include <asm/memory.h>
 #include <asm/pgtable-hwdef.h>
@@ -143,9 +146,136 @@ static void s2attr_kunit_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, val, in->ret ? before : in->val);
 }
 
+struct s2attr_kunit_rules {
+	const char	*name;
+	const char	*buf;
+	size_t		len;
+	int		nr;	/* rules parsed, or -EINVAL */
+};
+
+/* A name of 63 bytes, the longest a rule or a VMM's -name can have. */
+#define NAME63	"012345678901234567890123456789012345678901234567890123456789012"
+
+#define RULES(_name, _buf, _nr) { _name, _buf, sizeof(_buf) - 1, _nr }
+
+static const struct s2attr_kunit_rules s2attr_kunit_rules[] = {
+	RULES("empty", "", 0),
+	RULES("newline", "\n", 0),
+	RULES("enable", "enable\n", 1),
+	RULES("no final newline", "disable", 1),
+	RULES("exe and guest", "enable exe=/usr/bin/qemu guest=vm1\n", 1),
+	RULES("tabs and spaces", "enable\t exe=/q  \tguest=g\t\n", 1),
+	RULES("blank lines", "\nenable\n\ndisable guest=x\n\n", 2),
+	RULES("32 rules", "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n", 32),
+	RULES("33 rules", "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n"
+	      "enable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\nenable\n",
+	      -EINVAL),
+	RULES("typo", "enabel\n", -EINVAL),
+	RULES("capitals", "Enable\n", -EINVAL),
+	RULES("leading blank", " enable\n", -EINVAL),
+	RULES("comment", "# policy\n", -EINVAL),
+	RULES("relative exe", "enable exe=qemu\n", -EINVAL),
+	RULES("empty exe", "enable exe=\n", -EINVAL),
+	RULES("empty guest", "enable guest=\n", -EINVAL),
+	RULES("two exe", "enable exe=/a exe=/b\n", -EINVAL),
+	RULES("two guest", "enable guest=a guest=b\n", -EINVAL),
+	RULES("unknown key", "enable comm=qemu\n", -EINVAL),
+	RULES("bare word", "enable 1\n", -EINVAL),
+	RULES("control char", "enable guest=a\001b\n", -EINVAL),
+	RULES("non-ASCII", "enable guest=\xc3\xa9\n", -EINVAL),
+	RULES("embedded NUL", "enable\n\0disable\n", -EINVAL),
+	RULES("second line bad", "enable\ndisable exe=x\n", -EINVAL),
+	RULES("guest of 64 bytes", "enable guest=" NAME63 "3\n", -EINVAL),
+	RULES("guest of 63 bytes", "enable guest=" NAME63 "\n", 1),
+};
+
+static void s2attr_kunit_rules_desc(const struct s2attr_kunit_rules *in, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "policy %s", in->name);
+}
+
+KUNIT_ARRAY_PARAM(s2attr_kunit_rules, s2attr_kunit_rules, s2attr_kunit_rules_desc);
+
+static void s2attr_kunit_rules_parse(struct kunit *test)
+{
+	const struct s2attr_kunit_rules *in = test->param_value;
+	struct s2attr_rules *rules = s2attr_rules_parse(in->buf, in->len);
+
+	if (in->nr < 0) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(rules), in->nr);
+		return;
+	}
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rules));
+	KUNIT_EXPECT_EQ(test, rules->nr, in->nr);
+	kvfree(rules);
+}
+
+/* The values of the rule the parser filled in. */
+static void s2attr_kunit_rules_values(struct kunit *test)
+{
+	static const char buf[] = "disable\tguest=vm-1  exe=/usr/bin/qemu\n";
+	struct s2attr_rules *rules = s2attr_rules_parse(buf, sizeof(buf) - 1);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rules));
+	KUNIT_ASSERT_EQ(test, rules->nr, 1);
+	KUNIT_EXPECT_FALSE(test, rules->rule[0].enable);
+	KUNIT_EXPECT_STREQ(test, rules->rule[0].exe, "/usr/bin/qemu");
+	KUNIT_EXPECT_STREQ(test, rules->rule[0].guest, "vm-1");
+	kvfree(rules);
+}
+
+struct s2attr_kunit_argv {
+	const char	*name;
+	const char	*argv;	/* NUL-separated, as /proc/<pid>/cmdline */
+	size_t		len;
+	const char	*guest;
+};
+
+#define ARGV(_name, _argv, _guest) { _name, _argv, sizeof(_argv), _guest }
+
+static const struct s2attr_kunit_argv s2attr_kunit_argvs[] = {
+	ARGV("no -name", "qemu\0-m\0001G", ""),
+	ARGV("libvirt", "qemu\0-name\0guest=vm1,debug-threads=on\0-S", "vm1"),
+	ARGV("implied key", "qemu\0-name\0vm2", "vm2"),
+	ARGV("implied key, options", "qemu\0-name\0vm3,process=q", "vm3"),
+	ARGV("--name", "qemu\0--name\0guest=vm4", "vm4"),
+	ARGV("guest= not first", "qemu\0-name\0debug-threads=on,guest=vm5", "vm5"),
+	ARGV("only options", "qemu\0-name\0process=p", ""),
+	ARGV("last -name wins", "qemu\0-name\0a\0-name\0guest=b", "b"),
+	ARGV("escaped comma", "qemu\0-name\0guest=a,,b,debug-threads=on", "a,b"),
+	ARGV("-name last, no value", "qemu\0-name", ""),
+	ARGV("-name as a value", "qemu\0-append\0-name\0", ""),
+	ARGV("too long", "qemu\0-name\0guest=" NAME63 "3", ""),
+	ARGV("63 bytes", "qemu\0-name\0guest=" NAME63, NAME63),
+};
+
+static void s2attr_kunit_argv_desc(const struct s2attr_kunit_argv *in, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "guest name: %s", in->name);
+}
+
+KUNIT_ARRAY_PARAM(s2attr_kunit_argvs, s2attr_kunit_argvs, s2attr_kunit_argv_desc);
+
+static void s2attr_kunit_argv_guest(struct kunit *test)
+{
+	const struct s2attr_kunit_argv *in = test->param_value;
+	char guest[S2ATTR_GUEST_LEN] = "x";
+
+	s2attr_argv_guest(in->argv, in->len, guest, sizeof(guest));
+	KUNIT_EXPECT_STREQ(test, guest, in->guest);
+}
+
 static struct kunit_case s2attr_kunit_cases[] = {
 	KUNIT_CASE_PARAM(s2attr_kunit_decide, s2attr_kunit_rows_gen_params),
 	KUNIT_CASE_PARAM(s2attr_kunit_parse, s2attr_kunit_inputs_gen_params),
+	KUNIT_CASE_PARAM(s2attr_kunit_rules_parse, s2attr_kunit_rules_gen_params),
+	KUNIT_CASE(s2attr_kunit_rules_values),
+	KUNIT_CASE_PARAM(s2attr_kunit_argv_guest, s2attr_kunit_argvs_gen_params),
 	{}
 };
 
