@@ -1,43 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * s2attr_refusals: what an enabled VM may not do with cacheable PFNMAP
- * memory.  wb provider memory throughout.
+ * memory, and what it may execute.  wb provider memory throughout.
  *
  *   case                    CPU            expected
- *   exec                    FWB, DIC       runs
+ *   exec                    FWB, DIC       runs; Normal-WB, XN clear
  *   exec                    FWB, no DIC    prefetch abort in the guest;
- *                                          data Normal-WB, XN set
+ *                                          Normal-WB, XN set
+ *   data fault              FWB, DIC       Normal-WB, XN clear (as 6.17)
+ *   data fault              FWB, no DIC    Normal-WB, XN set
  *   enabled after memslot   no FWB         KVM_RUN EFAULT, nothing mapped
  *
  * Suite: module.
  */
 #include "s2attr_vmm.h"
 
-/* Without DIC, exec is refused with a PABT; the data mapping stays Normal. */
+struct exec_case {
+	const char	*name;
+	uint64_t	ops;
+	bool		dic;	/* the case is for CPUs with DIC, or without */
+	uint64_t	pabt;	/* prefetch aborts the guest must see */
+	bool		xn;	/* every page of the region has XN set */
+};
+
+static const struct exec_case exec_cases[] = {
+	{ "enabled exec with DIC: runs",	G_TOUCH | G_EXEC, true,	0, false },
+	{ "enabled data fault with DIC",	G_TOUCH,	  true,	0, false },
+	{ "enabled exec without DIC: prefetch abort in the guest",
+						G_TOUCH | G_EXEC, false, 1, true },
+	{ "enabled data fault without DIC",	G_TOUCH,	  false, 0, true },
+};
+
+/* Every page of the region is Normal-WB with XN as @xn wants. */
+static bool region_is_normal_xn(struct tvm *t, bool xn)
+{
+	uint64_t i, desc;
+	bool valid;
+
+	for (i = 0; i < t->size / PAGE_4K; i++) {
+		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+		if (s2_decode(desc, valid) != S2_NORMAL || !!S2_DESC_XN(desc) != xn) {
+			ksft_print_msg("page %lu: desc 0x%016lx, want Normal-WB with XN %s\n",
+				       i, desc, xn ? "set" : "clear");
+			return false;
+		}
+	}
+	return true;
+}
+
+static void run_exec_case(const struct exec_case *c)
+{
+	struct tvm t;
+
+	tvm_create(&t, WB, REGION_PAGES);
+	vm_set_enabled(&t, true);
+	if (tvm_add_memslot(&t) || !tvm_run(&t, c->ops)) {
+		test_result(false, "%s: the guest did not complete\n", c->name);
+	} else {
+		test_result(t.pabt == c->pabt, "%s\n", c->name);
+		test_result(region_is_normal_xn(&t, c->xn), "%s: Normal-WB, %s\n",
+			    c->name, c->xn ? "not executable (XN set)" :
+			    "executable (XN clear)");
+	}
+	tvm_destroy(&t);
+}
+
 static void case_exec(void)
 {
-	uint64_t desc;
-	bool valid;
-	struct tvm t;
+	size_t i;
 
 	if (!cpu_fwb) {
 		test_skip("enabled exec: needs FWB, this CPU model has none\n");
 		return;
 	}
-	tvm_create(&t, WB, 1);
-	vm_set_enabled(&t, true);
-	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH | G_EXEC)) {
-		test_result(false, "enabled exec: the guest did not complete\n");
-	} else if (cpu_dic) {
-		test_result(t.pabt == 0, "enabled exec with DIC: runs\n");
-	} else {
-		test_result(t.pabt == 1,
-			    "enabled exec without DIC: prefetch abort in the guest\n");
-		desc = s2_desc(&t, REGION_GPA, NULL, &valid);
-		test_result(s2_decode(desc, valid) == S2_NORMAL && S2_DESC_XN(desc),
-			    "enabled exec without DIC: data still Normal-WB, not executable\n");
-	}
-	tvm_destroy(&t);
+	for (i = 0; i < ARRAY_SIZE(exec_cases); i++)
+		if (exec_cases[i].dic == cpu_dic)
+			run_exec_case(&exec_cases[i]);
 }
 
 /*
