@@ -4,12 +4,12 @@
 # line ("ok 0 <name>" or "not ok 0 <name>"); the test programs
 # (tests/vmm/) print their own.  The shell only loads modules, starts the
 # programs and looks at files: every memory-type assertion is a program's,
-# on descriptors read by the oracle.
+# on descriptors read by the oracle or on what the guest and KVM_RUN see.
 
 MODS=/lib/modules
 SYS=/sys/kernel/s2attr
 # The test programs that a suite runs through, in this order.
-PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge"
+PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest"
 
 ok() { echo "ok 0 $*"; }
 not_ok() { echo "not ok 0 $*"; }

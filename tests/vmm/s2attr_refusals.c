@@ -95,7 +95,7 @@ static void case_nofwb_fault(void)
 	tvm_create(&t, WB, 1);
 	test_result(!tvm_add_memslot(&t) && !vm_set_enabled(&t, true),
 		    "no FWB: memslot first, then enable\n");
-	ran = tvm_run(&t, G_TOUCH);
+	ran = __tvm_run(&t, G_TOUCH);
 	test_result(!ran && t.run_err == EFAULT, "no FWB: KVM_RUN fails with EFAULT\n");
 	s2_desc(&t, REGION_GPA, NULL, &valid);
 	test_result(!valid, "no FWB: nothing mapped\n");

@@ -58,19 +58,23 @@
 /*
  * The provider's devices, /dev/s2attr_pfnmap_<kind_name>, each used at its
  * own offset into the provider's memory so that they never alias.  WB_HUGE
- * is mapped with 2 MiB stage-1 leaves.
+ * is mapped with 2 MiB stage-1 leaves.  The suites go through the first
+ * NR_KINDS; WC_ANYUC (write-combine with VM_ALLOW_ANY_UNCACHED, which stock
+ * KVM maps Normal-NC) exists only on kernels that have that flag.
  */
-enum kind { WB, NC, WC, WB_HUGE, NR_KINDS };
+enum kind { WB, NC, WC, WB_HUGE, NR_KINDS, WC_ANYUC = NR_KINDS };
 extern const char * const kind_name[];
 extern const uint64_t kind_offset[];
 
 /*
- * What the guest does, in order: touch every page, then execute page 0;
- * with G_LOOP, touch every page again and again until guest_stop is set.
+ * What the guest does, in order: touch every page; the unaligned pattern
+ * on page 0 (guest_unaligned_expect()); execute page 0; with G_LOOP, touch
+ * every page again and again until guest_stop is set.
  */
 #define G_TOUCH		(1 << 0)
 #define G_EXEC		(1 << 1)
 #define G_LOOP		(1 << 2)
+#define G_UNALIGNED	(1 << 3)
 
 extern volatile uint64_t guest_ops, guest_stop;
 void guest_code(uint64_t gva, uint64_t npages);
@@ -93,6 +97,8 @@ struct tvm {
 	struct kvm_vcpu		*vcpu;
 	void			*hva;
 	uint64_t		size;
+	enum kind		kind;
+	uint64_t		offset;		/* into the provider's memory */
 	int			memslot_err;	/* errno of the memslot, 0 if set */
 	int			run_err;	/* errno of a failed KVM_RUN */
 	uint64_t		pabt;		/* prefetch aborts the guest saw */
@@ -106,9 +112,13 @@ void *provider_map(enum kind kind, uint64_t size, uint64_t offset);
 void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset);
 void tvm_create(struct tvm *t, enum kind kind, uint64_t npages);
 int tvm_add_memslot(struct tvm *t);
+bool __tvm_run(struct tvm *t, uint64_t ops);
 bool tvm_run(struct tvm *t, uint64_t ops);
 void tvm_destroy(struct tvm *t);
 void guest_set(struct kvm_vm *vm, volatile uint64_t *var, uint64_t val);
+void guest_unaligned_expect(uint8_t *page);
+void tvm_zero_page0(struct tvm *t);
+bool tvm_reads_back(struct tvm *t);
 
 /* Stage-2 memory types, as decoded from a descriptor. */
 enum s2 { S2_DEVICE, S2_NORMAL, S2_NORMAL_NC, S2_UNMAPPED, S2_OTHER };

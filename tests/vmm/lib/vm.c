@@ -10,8 +10,8 @@
 
 #include "s2attr_vmm.h"
 
-const char * const kind_name[] = { "wb", "nc", "wc", "wb_huge" };
-const uint64_t kind_offset[] = { 0, 64 << 20, 128 << 20, 192 << 20 };
+const char * const kind_name[] = { "wb", "nc", "wc", "wb_huge", "wc_anyuc" };
+const uint64_t kind_offset[] = { 0, 64 << 20, 128 << 20, 192 << 20, 160 << 20 };
 
 /* AArch64 "ret", placed at the start of page 0 for G_EXEC. */
 #define INSN_RET	0xd65f03c0U
@@ -42,6 +42,37 @@ static void guest_touch(uint64_t gva, uint64_t npages)
 		WRITE_ONCE(*(volatile uint64_t *)(gva + i * PAGE_4K + 8), i);
 }
 
+/*
+ * The unaligned pattern, on page 0, which the host then reads back:
+ * an 8-byte store at offset 3 (across an 8-byte boundary), an 8-byte load
+ * of it stored again at offset 0x105, and a byte-by-byte copy of 61 bytes
+ * from offset 0x11 to offset 0x207, the source written byte by byte first.
+ * The 8-byte accesses are written out so the compiler cannot split them.
+ */
+#define UNALIGNED_VAL	0x0123456789abcdefULL
+#define COPY_SRC	0x11
+#define COPY_DST	0x207
+#define COPY_LEN	61
+
+static uint8_t unaligned_byte(uint64_t i)
+{
+	return i * 7 + 1;
+}
+
+static void guest_unaligned(uint64_t gva)
+{
+	volatile uint8_t *p = (volatile uint8_t *)gva;
+	uint64_t v = UNALIGNED_VAL, i;
+
+	asm volatile("str %0, [%1]" : : "r" (v), "r" (gva + 3) : "memory");
+	asm volatile("ldr %0, [%1]" : "=r" (v) : "r" (gva + 3) : "memory");
+	asm volatile("str %0, [%1]" : : "r" (v), "r" (gva + 0x105) : "memory");
+	for (i = 0; i < COPY_LEN; i++)
+		p[COPY_SRC + i] = unaligned_byte(i);
+	for (i = 0; i < COPY_LEN; i++)
+		p[COPY_DST + i] = p[COPY_SRC + i];
+}
+
 void guest_code(uint64_t gva, uint64_t npages)
 {
 	for (;;) {
@@ -50,6 +81,10 @@ void guest_code(uint64_t gva, uint64_t npages)
 		if (ops & G_TOUCH) {
 			guest_touch(gva, npages);
 			GUEST_SYNC(G_TOUCH);
+		}
+		if (ops & G_UNALIGNED) {
+			guest_unaligned(gva);
+			GUEST_SYNC(G_UNALIGNED);
 		}
 		if (ops & G_EXEC) {
 			((void (*)(void))gva)();
@@ -61,6 +96,18 @@ void guest_code(uint64_t gva, uint64_t npages)
 		}
 		GUEST_DONE();
 	}
+}
+
+/* Page 0 as the unaligned pattern leaves it, on a page that was zero. */
+void guest_unaligned_expect(uint8_t *page)
+{
+	uint64_t v = UNALIGNED_VAL, i;
+
+	memset(page, 0, PAGE_4K);
+	memcpy(page + 3, &v, sizeof(v));
+	memcpy(page + 0x105, &v, sizeof(v));
+	for (i = 0; i < COPY_LEN; i++)
+		page[COPY_SRC + i] = page[COPY_DST + i] = unaligned_byte(i);
 }
 
 /* ---- host ----------------------------------------------------------- */
@@ -114,6 +161,8 @@ void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offs
 				guest_pabt_handler);
 	snprintf(t->name, sizeof(t->name), "%d-%d", getpid(), t->vm->fd);
 
+	t->kind = kind;
+	t->offset = offset;
 	t->size = npages * PAGE_4K;
 	t->hva = provider_map(kind, t->size, offset);
 	*(volatile uint32_t *)t->hva = INSN_RET;
@@ -141,8 +190,11 @@ void guest_set(struct kvm_vm *vm, volatile uint64_t *var, uint64_t val)
 	*(volatile uint64_t *)addr_gva2hva(vm, (vm_vaddr_t)var) = val;
 }
 
-/* Run the guest to completion; false on any unexpected exit. */
-bool tvm_run(struct tvm *t, uint64_t ops)
+/*
+ * Run the guest to completion; false on any unexpected exit, or on a
+ * failed KVM_RUN, whose errno is left in run_err and not reported.
+ */
+bool __tvm_run(struct tvm *t, uint64_t ops)
 {
 	struct ucall uc;
 
@@ -150,7 +202,6 @@ bool tvm_run(struct tvm *t, uint64_t ops)
 	for (;;) {
 		if (_vcpu_run(t->vcpu)) {
 			t->run_err = errno;
-			ksft_print_msg("%s: KVM_RUN: %s\n", t->name, strerror(errno));
 			return false;
 		}
 		switch (get_ucall(t->vcpu, &uc)) {
@@ -170,8 +221,48 @@ bool tvm_run(struct tvm *t, uint64_t ops)
 	}
 }
 
+/* The same, reporting a failed KVM_RUN. */
+bool tvm_run(struct tvm *t, uint64_t ops)
+{
+	if (__tvm_run(t, ops))
+		return true;
+	if (t->run_err)
+		ksft_print_msg("%s: KVM_RUN: %s\n", t->name, strerror(t->run_err));
+	return false;
+}
+
 void tvm_destroy(struct tvm *t)
 {
 	kvm_vm_free(t->vm);
 	munmap(t->hva, t->size);
+}
+
+/* Zero page 0 with aligned stores: the provider's nc mapping is Device. */
+void tvm_zero_page0(struct tvm *t)
+{
+	volatile uint64_t *p = t->hva;
+	uint64_t i;
+
+	for (i = 0; i < PAGE_4K / sizeof(*p); i++)
+		p[i] = 0;
+}
+
+/*
+ * Page 0 of the region, read through a separate, fresh mapping of the
+ * provider's device, holds exactly what the unaligned pattern wrote.
+ */
+bool tvm_reads_back(struct tvm *t)
+{
+	uint8_t want[PAGE_4K];
+	volatile uint8_t *p = provider_map(t->kind, PAGE_4K, t->offset);
+	uint64_t i;
+
+	guest_unaligned_expect(want);
+	for (i = 0; i < PAGE_4K && p[i] == want[i]; i++)
+		;
+	if (i < PAGE_4K)
+		ksft_print_msg("%s: read back: byte 0x%lx is 0x%02x, want 0x%02x\n",
+			       t->name, i, p[i], want[i]);
+	munmap((void *)p, PAGE_4K);
+	return i == PAGE_4K;
 }
