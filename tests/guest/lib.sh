@@ -161,7 +161,8 @@ plan_stress() {
 
 plan_none() { not_ok "no s2test_plan on the kernel command line"; }
 
-# make demo: one VM's GPU-like memory before and after enabling it.
+# make demo: the same guest on GPU-like memory in a VM that is not
+# enabled (it dies) and in one that is (it completes).
 plan_demo() {
 	load_test_modules >/dev/null
 	insmod $MODS/s2attr.ko || return
