@@ -10,8 +10,12 @@
  *   data fault              FWB, DIC       Normal-WB, XN clear (as 6.17)
  *   data fault              FWB, no DIC    Normal-WB, XN set
  *   enabled after memslot   no FWB         KVM_RUN EFAULT, nothing mapped
+ *   MTE VM memslot          MTE            EINVAL, enabled or not, and on
+ *                                          a stock kernel (stock 6.1 and
+ *                                          6.12 refuse a PFNMAP memslot of
+ *                                          an MTE VM themselves)
  *
- * Suite: module.
+ * Suites: stock (MTE), module (all).
  */
 #include "s2attr_vmm.h"
 
@@ -29,6 +33,16 @@ static const struct exec_case exec_cases[] = {
 	{ "enabled exec without DIC: prefetch abort in the guest",
 						G_TOUCH | G_EXEC, false, 1, true },
 	{ "enabled data fault without DIC",	G_TOUCH,	  false, 0, true },
+};
+
+struct mte_case {
+	const char	*name;
+	bool		enable;
+};
+
+static const struct mte_case mte_cases[] = {
+	{ "MTE VM, not enabled",	false },
+	{ "MTE VM, enabled",		true },
 };
 
 /* Every page of the region is Normal-WB with XN as @xn wants. */
@@ -103,8 +117,51 @@ static void case_nofwb_fault(void)
 	tvm_destroy(&t);
 }
 
+static void run_mte_case(const struct mte_case *c, const char *prefix)
+{
+	struct tvm t;
+	int err;
+
+	tvm_create_mte(&t, WB, 1);
+	if (c->enable && vm_set_enabled(&t, true)) {
+		test_result(false, "%s: %s: enabling the VM failed\n", prefix, c->name);
+		tvm_destroy(&t);
+		return;
+	}
+	err = tvm_add_memslot(&t);
+	test_result(err == EINVAL,
+		    "%s: %s: cacheable PFNMAP memslot refused with EINVAL (got %d)\n",
+		    prefix, c->name, err);
+	tvm_destroy(&t);
+}
+
+static bool mte_available(void)
+{
+	if (kvm_has_cap(KVM_CAP_ARM_MTE))
+		return true;
+	test_skip("MTE VM: KVM_CAP_ARM_MTE not available (the CPU model has no MTE, or QEMU runs without mte=on)\n");
+	return false;
+}
+
+static void case_mte_stock(void)
+{
+	if (mte_available())
+		run_mte_case(&mte_cases[0], "stock");
+}
+
+static void case_mte(void)
+{
+	size_t i;
+
+	if (!mte_available())
+		return;
+	for (i = 0; i < ARRAY_SIZE(mte_cases); i++)
+		run_mte_case(&mte_cases[i], "module");
+}
+
 static const struct suite suites[] = {
-	{ "module",	{ case_exec, case_nofwb_fault } },
+	{ "stock",	{ case_mte_stock } },
+	{ "module",	{ case_exec, case_nofwb_fault, case_mte } },
 };
 
 int main(int argc, char **argv)

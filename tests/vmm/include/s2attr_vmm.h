@@ -111,6 +111,7 @@ void *hva_aligned_2m(uint64_t size);
 void *provider_map(enum kind kind, uint64_t size, uint64_t offset);
 void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset);
 void tvm_create(struct tvm *t, enum kind kind, uint64_t npages);
+void tvm_create_mte(struct tvm *t, enum kind kind, uint64_t npages);
 int tvm_add_memslot(struct tvm *t);
 bool __tvm_run(struct tvm *t, uint64_t ops);
 bool tvm_run(struct tvm *t, uint64_t ops);

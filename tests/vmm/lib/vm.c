@@ -146,14 +146,9 @@ void *provider_map(enum kind kind, uint64_t size, uint64_t offset)
 	return p;
 }
 
-/*
- * Create a VM whose region at REGION_GPA is @npages of provider memory of
- * @kind, at @offset into the provider's memory.
- */
-void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset)
+/* After the VM and its vCPU exist: the region, the handlers, the name. */
+static void tvm_setup(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset)
 {
-	memset(t, 0, sizeof(*t));
-	t->vm = vm_create_with_one_vcpu(&t->vcpu, guest_code);
 	vm_ucall_init(t->vm);
 	vm_init_descriptor_tables(t->vm);
 	vcpu_init_descriptor_tables(t->vcpu);
@@ -170,9 +165,30 @@ void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offs
 	vcpu_args_set(t->vcpu, 2, REGION_GPA, npages);
 }
 
+/*
+ * Create a VM whose region at REGION_GPA is @npages of provider memory of
+ * @kind, at @offset into the provider's memory.
+ */
+void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset)
+{
+	memset(t, 0, sizeof(*t));
+	t->vm = vm_create_with_one_vcpu(&t->vcpu, guest_code);
+	tvm_setup(t, kind, npages, offset);
+}
+
 void tvm_create(struct tvm *t, enum kind kind, uint64_t npages)
 {
 	tvm_create_at(t, kind, npages, kind_offset[kind]);
+}
+
+/* The same with KVM_CAP_ARM_MTE, which must be enabled before any vCPU. */
+void tvm_create_mte(struct tvm *t, enum kind kind, uint64_t npages)
+{
+	memset(t, 0, sizeof(*t));
+	t->vm = vm_create(1);
+	vm_enable_cap(t->vm, KVM_CAP_ARM_MTE, 0);
+	t->vcpu = vm_vcpu_add(t->vm, 0, guest_code);
+	tvm_setup(t, kind, npages, kind_offset[kind]);
 }
 
 int tvm_add_memslot(struct tvm *t)
