@@ -3,11 +3,12 @@
 #
 # build-tests.sh SERIES [VARIANT]: build everything a QEMU test run needs
 # for the kernel tree build/linux-SERIES[-VARIANT] (scripts/kernel.sh) into
-# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider and oracle modules, the test VMM,
-# s2attrctl and the policy tests' VMM, the real-VMM test's guest (and
-# Debian's arm64 QEMU, when scripts/vmm-qemu.sh fetched it), and the
-# initramfs that carries them.  Sources are copied, so one checkout
-# builds for several trees without mixing objects.
+# build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider
+# and oracle modules, the test programs of tests/vmm/, s2attrctl and the
+# policy tests' VMM, the real-VMM test's guest (and Debian's arm64 QEMU,
+# when scripts/vmm-qemu.sh fetched it), and the initramfs that carries
+# them.  Sources are copied, so one checkout builds for several trees
+# without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,18 +45,23 @@ fi
 note "building test modules for $krel"
 kbuild_ext testmod tests/modules/./ --
 
-note "building the test VMM on $(basename "$tree")'s KVM selftest library"
+note "building the test programs on $(basename "$tree")'s KVM selftest library"
 kst=$tree/tools/testing/selftests/kvm
+progs=$(cd "$S2ATTR_TOP/tests/vmm" && ls s2attr_*.c | sed 's/\.c$//')
 # The sources go into the kernel tree, which several checkouts may share.
 exec 9>"$tree/.s2attr-kst.lock"
 flock 9
-cp "$S2ATTR_TOP/tests/vmm/s2attr_vmm.c" "$kst/aarch64/"
-make -s -C "$kst" "${kargs[@]}" OUTPUT="$out/vmm" \
-	TEST_GEN_PROGS_aarch64=aarch64/s2attr_vmm TEST_GEN_PROGS_EXTENDED_aarch64= \
-	EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules" 2>&1 |
+rm -rf "$kst/aarch64/s2attr"
+cp -r "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
+make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
+	TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
+	TEST_GEN_PROGS_EXTENDED_aarch64= \
+	EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules -I$S2ATTR_TOP/tests/vmm/include" 2>&1 |
 	{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
 flock -u 9
-[ -x "$out/vmm/aarch64/s2attr_vmm" ] || die "test VMM did not build"
+for p in $progs; do
+	[ -x "$out/vmm/aarch64/s2attr/$p" ] || die "test program $p did not build"
+done
 
 note "building s2attrctl and the raw test VMM"
 ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
@@ -79,7 +85,9 @@ root=$out/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules}
 install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$root/bin/busybox"
-install -m755 "$out/vmm/aarch64/s2attr_vmm" "$root/bin/s2attr_vmm"
+for p in $progs; do
+	install -m755 "$out/vmm/aarch64/s2attr/$p" "$root/bin/$p"
+done
 install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"
 # Two executables for the policy to tell apart.
 install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_a"

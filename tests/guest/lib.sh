@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Test plans run by /init in the QEMU guest.  Each check prints one TAP
-# line ("ok 0 <name>" or "not ok 0 <name>"); the test VMM prints its own.
-# The shell only loads modules, starts the VMM and looks at files: every
-# memory-type assertion is the VMM's, on descriptors read by the oracle.
+# line ("ok 0 <name>" or "not ok 0 <name>"); the test programs
+# (tests/vmm/) print their own.  The shell only loads modules, starts the
+# programs and looks at files: every memory-type assertion is a program's,
+# on descriptors read by the oracle or on what the guest and KVM_RUN see.
 
 MODS=/lib/modules
-VMM="/bin/s2attr_vmm"
 SYS=/sys/kernel/s2attr
+# The test programs that a suite runs through, in this order.
+PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest"
 
 ok() { echo "ok 0 $*"; }
 not_ok() { echo "not ok 0 $*"; }
@@ -19,12 +21,22 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; return 1; fi
 }
 
-# vmm SUITE: run a suite of the test VMM; a VMM that dies before reporting
-# all its results (an assertion, a signal) is a failure of its own.
+# vmm PROG SUITE [ARG...]: run a suite of one test program; a program that
+# dies before reporting all its results (an assertion, a signal) is a
+# failure of its own.
 vmm() {
-	"$VMM" "$@" "fwb=$s2test_fwb" "dic=$s2test_dic"
+	prog=$1
+	shift
+	"/bin/$prog" "$@" "fwb=$s2test_fwb" "dic=$s2test_dic"
 	rc=$?
-	[ $rc -le 1 ] || not_ok "test VMM '$*' died with status $rc"
+	[ $rc -le 1 ] || not_ok "test program '$prog $*' died with status $rc"
+}
+
+# suite SUITE: that suite of every program of PROGS (see tests/vmm/lib/main.c).
+suite() {
+	for prog in $PROGS; do
+		vmm "$prog" "$1"
+	done
 }
 
 load_test_modules() {
@@ -40,7 +52,7 @@ is_loaded() { grep -q "^$1 " /proc/modules; }
 # The scenario dump, between markers the host compares across kernels.
 dump() {
 	echo "S2ATTR-DUMP-BEGIN $1"
-	"$VMM" dump "fwb=$s2test_fwb" "dic=$s2test_dic" | grep '^dump '
+	vmm s2attr_types dump | grep '^dump '
 	echo "S2ATTR-DUMP-END $1"
 }
 
@@ -64,7 +76,7 @@ insmod_refused() {
 plan_stock() {
 	load_test_modules
 	dump stock
-	vmm stock
+	suite stock
 	mark
 	check "insmod on a kernel without the shim fails" \
 		sh -c "! insmod $MODS/s2attr.ko 2>/dev/null"
@@ -84,24 +96,24 @@ run_kunit() {
 plan_shim() {
 	load_test_modules
 	dump noshim-module
-	vmm stock
-	vmm preload
+	suite stock
+	suite preload
 
 	check "insmod s2attr" insmod $MODS/s2attr.ko
 	check "/sys/kernel/s2attr exists" test -d $SYS/vms
 	run_kunit
 	dump not-enabled
-	vmm module
+	suite module
 
 	check "rmmod s2attr" rmmod s2attr
 	check "/sys/kernel/s2attr is gone after rmmod" test ! -e $SYS
 	check "insmod s2attr again" insmod $MODS/s2attr.ko
-	vmm module
+	suite module
 	check "rmmod s2attr again" rmmod s2attr
 
 	check "insmod s2attr default_enabled=1" insmod $MODS/s2attr.ko default_enabled=1
 	check "default_enabled reads 1" grep -qx 1 $SYS/default_enabled
-	vmm default
+	suite default
 	check "rmmod s2attr (default_enabled=1)" rmmod s2attr
 
 	for bad in default_enabled=2 default_enabled=yes default_enabled= \
@@ -116,14 +128,14 @@ plan_kunit() {
 }
 
 # make bench: the decision's cost in the kernel, then the fault-path
-# benchmark of the VMM (which loads and unloads s2attr itself).
+# benchmark of s2attr_bench (which loads and unloads s2attr itself).
 plan_bench() {
 	load_test_modules >/dev/null
 	insmod $MODS/s2attr.ko && insmod $MODS/s2attr_bench.ko &&
 		echo "bench: decide_ps,$(cat /sys/module/s2attr_bench/parameters/ps_per_call)"
 	rmmod s2attr_bench
 	rmmod s2attr
-	"$VMM" bench "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(bench:|not ok|# )'
+	vmm s2attr_bench bench | grep -E '^(bench:|not ok|# )'
 }
 
 # make stress: on the debug kernel; kmemleak is cleared first and scanned
@@ -133,7 +145,7 @@ plan_stress() {
 	load_test_modules
 	check "kmemleak is available" test -w $kl && echo clear >$kl
 	check "insmod s2attr" insmod $MODS/s2attr.ko
-	vmm stress "seconds=${s2test_seconds:-60}" | grep -v '^dump'
+	vmm s2attr_stress stress "seconds=${s2test_seconds:-60}" | grep -v '^dump'
 	is_loaded s2attr && rmmod s2attr
 	check "s2attr is unloaded at the end" sh -c "! grep -q '^s2attr ' /proc/modules"
 	sleep 6
@@ -149,11 +161,12 @@ plan_stress() {
 
 plan_none() { not_ok "no s2test_plan on the kernel command line"; }
 
-# make demo: one VM's GPU-like memory before and after enabling it.
+# make demo: the same guest on GPU-like memory in a VM that is not
+# enabled (it dies) and in one that is (it completes).
 plan_demo() {
 	load_test_modules >/dev/null
 	insmod $MODS/s2attr.ko || return
-	"$VMM" demo "fwb=$s2test_fwb" "dic=$s2test_dic" | grep -E '^(demo|not ok)'
+	vmm s2attr_demo demo | grep -E '^(demo|not ok)'
 }
 
 # Debugging: s2test_cmd=a,b,c runs "a b c" (for one minute at most) after

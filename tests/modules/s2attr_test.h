@@ -14,6 +14,8 @@
  * mem= with a cacheable, a Device-nGnRnE and a write-combine (Normal-NC)
  * pgprot; the mmap offset is the offset into that memory.  The same
  * devices with "_huge" map it with PMD-sized stage-1 leaves where aligned.
+ * /dev/s2attr_pfnmap_wc_anyuc maps it write-combine with
+ * VM_ALLOW_ANY_UNCACHED (Normal-NC in stage-2), on kernels that have it.
  */
 #define S2ATTR_PFNMAP_DEV_PREFIX	"/dev/s2attr_pfnmap_"
 

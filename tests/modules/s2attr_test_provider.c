@@ -4,7 +4,8 @@
  * QEMU has above the kernel's mem= limit (outside the linear map, no
  * struct page, like Grace GPU memory) to user space as VM_PFNMAP, with the
  * three pgprots drivers use: cacheable (nvgrace-gpu usemem), Device and
- * write-combine (Normal-NC).  The "_huge" devices fault the memory in
+ * write-combine, the last also with VM_ALLOW_ANY_UNCACHED (nvgrace-gpu
+ * resmem, "_anyuc").  The "_huge" devices fault the memory in
  * with PMD-sized stage-1 leaves where the mapping is aligned, as vfio-pci
  * and nvgrace-gpu do with huge PFNMAP support.  Test-only.
  */
@@ -48,13 +49,34 @@ enum s2attr_tp_kind {
 	S2ATTR_TP_WB_HUGE,
 	S2ATTR_TP_NC_HUGE,
 	S2ATTR_TP_WC_HUGE,
-	S2ATTR_TP_NR_KINDS,
+	S2ATTR_TP_WC_ANYUC,
+	S2ATTR_TP_NR_ALL,
 };
 
 #define S2ATTR_TP_HUGE	S2ATTR_TP_WB_HUGE
 
+/*
+ * wc_anyuc: write-combine with VM_ALLOW_ANY_UNCACHED, as nvgrace-gpu maps
+ * its resmem; stock KVM maps such a VMA Normal-NC in stage-2.  The flag
+ * came with 6.8: without it the device is not registered, and the tests
+ * that need it say so.
+ */
+#ifdef VM_ALLOW_ANY_UNCACHED
+#define S2ATTR_TP_NR_KINDS	S2ATTR_TP_NR_ALL
+#else
+#define S2ATTR_TP_NR_KINDS	S2ATTR_TP_WC_ANYUC
+#define VM_ALLOW_ANY_UNCACHED	VM_NONE
+#endif
+
+static bool s2attr_tp_kind_is_huge(enum s2attr_tp_kind kind)
+{
+	return kind >= S2ATTR_TP_HUGE && kind < S2ATTR_TP_WC_ANYUC;
+}
+
 static pgprot_t s2attr_tp_prot(enum s2attr_tp_kind kind, pgprot_t prot)
 {
+	if (kind == S2ATTR_TP_WC_ANYUC)
+		return pgprot_writecombine(prot);
 	switch (kind % S2ATTR_TP_HUGE) {
 	case S2ATTR_TP_NC:
 		return pgprot_noncached(prot);
@@ -65,7 +87,16 @@ static pgprot_t s2attr_tp_prot(enum s2attr_tp_kind kind, pgprot_t prot)
 	}
 }
 
-static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_KINDS];
+static void s2attr_tp_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_ALL];
 
 #ifndef PMD_ORDER	/* before 6.6 */
 #define PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
@@ -138,16 +169,14 @@ static int s2attr_tp_mmap(struct file *file, struct vm_area_struct *vma)
 
 	/* As nvgrace-gpu does: KVM classifies by the VMA's vm_page_prot. */
 	vma->vm_page_prot = s2attr_tp_prot(kind, vma->vm_page_prot);
-	if (kind < S2ATTR_TP_HUGE)
+	if (kind == S2ATTR_TP_WC_ANYUC)
+		s2attr_tp_vm_flags_set(vma, VM_ALLOW_ANY_UNCACHED);
+	if (!s2attr_tp_kind_is_huge(kind))
 		return remap_pfn_range(vma, vma->vm_start,
 				       PHYS_PFN(s2attr_tp_base + off), len,
 				       vma->vm_page_prot);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-#else
-	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-#endif
+	s2attr_tp_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &s2attr_tp_huge_ops;
 	return 0;
 }
@@ -157,13 +186,14 @@ static const struct file_operations s2attr_tp_fops = {
 	.mmap	= s2attr_tp_mmap,
 };
 
-static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_KINDS] = {
+static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_ALL] = {
 	[S2ATTR_TP_WB] = { .name = "s2attr_pfnmap_wb" },
 	[S2ATTR_TP_NC] = { .name = "s2attr_pfnmap_nc" },
 	[S2ATTR_TP_WC] = { .name = "s2attr_pfnmap_wc" },
 	[S2ATTR_TP_WB_HUGE] = { .name = "s2attr_pfnmap_wb_huge" },
 	[S2ATTR_TP_NC_HUGE] = { .name = "s2attr_pfnmap_nc_huge" },
 	[S2ATTR_TP_WC_HUGE] = { .name = "s2attr_pfnmap_wc_huge" },
+	[S2ATTR_TP_WC_ANYUC] = { .name = "s2attr_pfnmap_wc_anyuc" },
 };
 
 /* The memory must be outside the linear map, as device memory is. */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The s2attr test library, shared by the test programs of tests/vmm/.
+ * Built on the KVM selftest library of the kernel under test; everything
+ * runs inside the QEMU guest that runs that kernel.
+ *
+ *   lib/vm.c		the guest code; VMs whose region at REGION_GPA is
+ *			memory of the test provider (PFNMAP, outside the
+ *			linear map)
+ *   lib/oracle.c	the stage-2 oracle's client: descriptors, decoding,
+ *			expectations on a whole region
+ *   lib/sysfs.c	s2attr's sysfs files, the provider's parameters,
+ *			loading and unloading s2attr
+ *   lib/main.c		arguments, suites, TAP
+ *
+ * Every memory-type assertion is on the descriptors the oracle reads from
+ * KVM's page tables, or on what the guest and KVM_RUN experience; never on
+ * what s2attr reports about itself.
+ */
+#ifndef S2ATTR_VMM_H
+#define S2ATTR_VMM_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "s2attr_test.h"
+
+#ifndef ESR_EC_IABT	/* the 6.1 selftest library names only a few */
+#define ESR_EC_IABT	0x21
+#endif
+
+/*
+ * Before 6.6 ("KVM: selftests: Add guest_printf", which came with ucall
+ * setup in vm_create()), each test sets up ucalls itself.
+ */
+#ifdef GUEST_PRINTF
+#define vm_ucall_init(vm)	do { } while (0)
+#else
+#define vm_ucall_init(vm)	ucall_init(vm, NULL)
+#endif
+
+#define S2ATTR_SYSFS		"/sys/kernel/s2attr"
+#define REGION_GPA		0x40000000ULL	/* far above the library's slot 0 */
+#define REGION_SLOT		10
+#define REGION_PAGES		16
+#define PAGE_4K			4096ULL
+#define SZ_2M			(2ULL << 20)
+
+/*
+ * The provider's devices, /dev/s2attr_pfnmap_<kind_name>, each used at its
+ * own offset into the provider's memory so that they never alias.  WB_HUGE
+ * is mapped with 2 MiB stage-1 leaves.  The suites go through the first
+ * NR_KINDS; WC_ANYUC (write-combine with VM_ALLOW_ANY_UNCACHED, which stock
+ * KVM maps Normal-NC) exists only on kernels that have that flag.
+ */
+enum kind { WB, NC, WC, WB_HUGE, NR_KINDS, WC_ANYUC = NR_KINDS };
+extern const char * const kind_name[];
+extern const uint64_t kind_offset[];
+
+/*
+ * What the guest does, in order: touch every page; the unaligned pattern
+ * on page 0 (guest_unaligned_expect()); execute page 0; with G_LOOP, touch
+ * every page again and again until guest_stop is set.
+ */
+#define G_TOUCH		(1 << 0)
+#define G_EXEC		(1 << 1)
+#define G_LOOP		(1 << 2)
+#define G_UNALIGNED	(1 << 3)
+
+extern volatile uint64_t guest_ops, guest_stop;
+void guest_code(uint64_t gva, uint64_t npages);
+
+/*
+ * TAP results.  kselftest.h counts results per translation unit, so every
+ * result goes through these, in lib/main.c, whose counts make the plan and
+ * the exit status.  @fmt ends with a newline, as for ksft_test_result().
+ */
+void test_result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What the CPU model has, as the test runner knows it (fwb=, dic=). */
+extern bool cpu_fwb, cpu_dic;
+/* seconds=N, for time-bounded suites. */
+extern unsigned long arg_seconds;
+
+struct tvm {
+	struct kvm_vm		*vm;
+	struct kvm_vcpu		*vcpu;
+	void			*hva;
+	uint64_t		size;
+	enum kind		kind;
+	uint64_t		offset;		/* into the provider's memory */
+	int			memslot_err;	/* errno of the memslot, 0 if set */
+	int			run_err;	/* errno of a failed KVM_RUN */
+	uint64_t		pabt;		/* prefetch aborts the guest saw */
+	uint64_t		passes;		/* G_LOOP passes completed */
+	bool			run_ok;
+	char			name[32];	/* "<pid>-<fd>" */
+};
+
+void *hva_aligned_2m(uint64_t size);
+void *provider_map(enum kind kind, uint64_t size, uint64_t offset);
+void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset);
+void tvm_create(struct tvm *t, enum kind kind, uint64_t npages);
+void tvm_create_mte(struct tvm *t, enum kind kind, uint64_t npages);
+int tvm_add_memslot(struct tvm *t);
+bool __tvm_run(struct tvm *t, uint64_t ops);
+bool tvm_run(struct tvm *t, uint64_t ops);
+void tvm_destroy(struct tvm *t);
+void guest_set(struct kvm_vm *vm, volatile uint64_t *var, uint64_t val);
+void guest_unaligned_expect(uint8_t *page);
+void tvm_zero_page0(struct tvm *t);
+bool tvm_reads_back(struct tvm *t);
+
+/* Stage-2 memory types, as decoded from a descriptor. */
+enum s2 { S2_DEVICE, S2_NORMAL, S2_NORMAL_NC, S2_UNMAPPED, S2_OTHER };
+extern const char * const s2_name[];
+
+uint64_t s2_desc(struct tvm *t, uint64_t ipa, uint32_t *level, bool *valid);
+enum s2 s2_decode(uint64_t desc, bool valid);
+enum s2 s2_show(struct tvm *t, const char *prefix, const char *when);
+bool expect_region(struct tvm *t, enum s2 want, const char *what);
+uint64_t count_region(struct tvm *t, enum s2 want);
+uint64_t count_leaves(struct tvm *t);
+bool ram_is_mapped(struct tvm *t);
+
+int sysfs_read(const char *path, char *buf, size_t len);
+int sysfs_write(const char *path, const char *val, size_t len);
+bool value_is(const char *path, const char *want);
+void vm_name_path(const char *vm, const char *file, char *buf, size_t len);
+void vm_path(const struct tvm *t, const char *file, char *buf, size_t len);
+int vm_set_enabled(const struct tvm *t, bool on);
+long long vm_name_counter(const char *vm, const char *name);
+long long vm_counter(const struct tvm *t, const char *name);
+void expect_counter(const struct tvm *t, const char *name, long long want,
+		    const char *what);
+unsigned long long provider_base(void);
+long long provider_pmd_faults(void);
+bool insmod_s2attr(const char *args);
+bool rmmod_s2attr(void);
+
+/*
+ * A suite is what a plan of tests/guest/lib.sh asks for, named for the
+ * state s2attr is in when it runs (see lib/main.c); a program lists the
+ * cases it has for each.
+ */
+struct suite {
+	const char	*name;
+	void		(*cases[8])(void);
+};
+
+void s2attr_main(int argc, char **argv, const struct suite *suites, size_t n);
+
+#endif /* S2ATTR_VMM_H */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * s2attr_bench: make bench, a benchmark rather than a test.  The time per
+ * stage-2 fault of a VM that touches every 4 KiB page of a 256 MiB PFNMAP
+ * region once, in three configurations (bench_name), interleaved over
+ * BENCH_ROUNDS rounds; then the number of stage-2 faults with 4 KiB and
+ * with 2 MiB stage-1 leaves, the one result.  Lines start with "bench:".
+ *
+ * Suite: bench (s2attr not loaded or loaded; it loads and unloads it
+ * itself; needs FWB).
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include "s2attr_vmm.h"
+
+#define BENCH_PAGES	(256 << 20 >> 12)	/* 256 MiB, every 4 KiB page once */
+#define BENCH_ROUNDS	11			/* the first is a warm-up */
+
+enum bench_cfg { BENCH_STOCK, BENCH_LOADED, BENCH_ENABLED, BENCH_NR };
+static const char * const bench_name[BENCH_NR] = {
+	"stock: module not loaded", "loaded: VM not enabled", "enabled: Normal-WB",
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * One measurement: a fresh VM whose guest touches every 4 KiB page of a
+ * 256 MiB region once; the time of that KVM_RUN sequence over the number of
+ * stage-2 faults it took (one per page: each touch is a write).
+ */
+static double bench_one(enum kind kind, bool enable, uint64_t *leaves)
+{
+	struct tvm t;
+	double t0, us;
+
+	tvm_create_at(&t, kind, BENCH_PAGES, 0);
+	if (enable)
+		TEST_ASSERT(!vm_set_enabled(&t, true), "enable");
+	TEST_ASSERT(!tvm_add_memslot(&t), "memslot: %s", strerror(t.memslot_err));
+	t0 = now_us();
+	TEST_ASSERT(tvm_run(&t, G_TOUCH), "guest run");
+	us = now_us() - t0;
+	if (leaves)
+		*leaves = count_leaves(&t);
+	tvm_destroy(&t);
+	return us / BENCH_PAGES;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Load or unload s2attr for configuration @c, then let the work a load or
+ * unload defers (RCU callbacks, freeing init memory, text patching) finish
+ * before the next measurement starts.  Every measurement starts after the
+ * same pause, whether or not the configuration changed, so that none of
+ * them runs from a state the others do not.
+ */
+static void bench_setup(enum bench_cfg c, bool *loaded)
+{
+	if (c == BENCH_STOCK && *loaded)
+		TEST_ASSERT(rmmod_s2attr(), "rmmod");
+	else if (c != BENCH_STOCK && !*loaded)
+		TEST_ASSERT(insmod_s2attr(""), "insmod");
+	*loaded = c != BENCH_STOCK;
+	sleep(1);
+}
+
+/*
+ * make bench: the three configurations interleaved, each round in another
+ * order (A B C, B C A, C A B, ...), so that drift of the emulator and the
+ * position in a round hit them alike; then the fault count with 4 KiB and
+ * with 2 MiB stage-1 leaves.  Lines start with "bench:".
+ */
+static void case_bench(void)
+{
+	double us[BENCH_NR][BENCH_ROUNDS], med[BENCH_NR];
+	uint64_t small, huge, n = BENCH_ROUNDS - 1;
+	bool loaded = !access(S2ATTR_SYSFS, F_OK);
+	int r, i, c;
+
+	TEST_ASSERT(cpu_fwb, "the benchmark needs FWB");
+	printf("bench: rounds,%d\n", BENCH_ROUNDS - 1);
+	for (r = 0; r < BENCH_ROUNDS; r++) {
+		for (i = 0; i < BENCH_NR; i++) {
+			c = (r + i) % BENCH_NR;
+			bench_setup(c, &loaded);
+			us[c][r] = bench_one(WB, c == BENCH_ENABLED, NULL);
+			printf("bench: sample,%d,%s,%.3f\n", r, bench_name[c], us[c][r]);
+		}
+	}
+	for (c = 0; c < BENCH_NR; c++) {
+		qsort(&us[c][1], n, sizeof(double), cmp_double);
+		med[c] = n % 2 ? us[c][1 + n / 2] : (us[c][n / 2] + us[c][1 + n / 2]) / 2;
+	}
+	for (c = 0; c < BENCH_NR; c++)
+		printf("bench: config,%s,%.3f,%.3f,%.3f,%.4f\n", bench_name[c], med[c],
+		       us[c][1], us[c][n], med[c] / med[BENCH_STOCK]);
+
+	bench_setup(BENCH_ENABLED, &loaded);
+	bench_one(WB, true, &small);
+	bench_one(WB_HUGE, true, &huge);
+	printf("bench: leaves,%lu,%lu\n", small, huge);
+	bench_setup(BENCH_STOCK, &loaded);
+	test_result(small >= 256 * huge && huge,
+		    "bench: 256 MiB: %lu stage-2 faults with 4 KiB leaves, %lu with 2 MiB\n",
+		    small, huge);
+}
+
+static const struct suite suites[] = {
+	{ "bench",	{ case_bench } },
+};
+
+int main(int argc, char **argv)
+{
+	s2attr_main(argc, argv, suites, ARRAY_SIZE(suites));
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * s2attr_huge: PMD-sized stage-1 leaves (the provider's wb_huge device,
+ * 4 MiB) in an enabled VM.
+ *
+ *   kernel   stage-1 leaves         stage-2, FWB                no FWB
+ *   6.12     2 MiB (huge PFNMAP)    Normal-WB, 2 MiB blocks      memslot EINVAL
+ *   6.1      4 KiB (no huge PFNMAP: skipped, with the count)
+ *                                   Normal-WB, 4 KiB pages       memslot EINVAL
+ *
+ * Suite: module.
+ */
+#include <sys/utsname.h>
+
+#include "s2attr_vmm.h"
+
+#define HUGE_PAGES	1024		/* 4 MiB: two 2 MiB blocks */
+
+/* Every 2 MiB of the region is mapped by a leaf at @want_level or above. */
+static bool region_levels_ok(struct tvm *t, uint32_t want_level)
+{
+	uint64_t i, desc;
+	uint32_t level;
+	bool valid;
+
+	for (i = 0; i < HUGE_PAGES; i += SZ_2M / PAGE_4K) {
+		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, &level, &valid);
+		if (!valid || level < want_level) {
+			ksft_print_msg("huge: page %lu: level %u desc 0x%lx\n", i, level, desc);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void case_huge(void)
+{
+	uint32_t want_level;
+	struct utsname u;
+	long long pmds;
+	struct tvm t;
+
+	/*
+	 * 6.12 maps PFNMAP memory with blocks when stage-1 has PMD leaves.
+	 * Earlier kernels have no huge PFNMAP: the provider's huge device
+	 * falls back to PTEs and KVM maps pages.
+	 */
+	uname(&u);
+	want_level = strncmp(u.release, "6.12.", 5) ? 3 : 2;
+
+	/* Counted from before the VMM's own first write into the region. */
+	pmds = provider_pmd_faults();
+	tvm_create(&t, WB_HUGE, HUGE_PAGES);
+	vm_set_enabled(&t, true);
+	if (!cpu_fwb) {
+		test_result(tvm_add_memslot(&t) == EINVAL,
+			    "huge: enabled, no FWB: memslot refused\n");
+		tvm_destroy(&t);
+		return;
+	}
+	if (tvm_add_memslot(&t) || !tvm_run(&t, G_TOUCH)) {
+		test_result(false, "huge: the guest did not run\n");
+		tvm_destroy(&t);
+		return;
+	}
+	pmds = provider_pmd_faults() - pmds;
+	if (want_level == 2)
+		test_result(pmds == HUGE_PAGES / (SZ_2M / PAGE_4K),
+			    "huge: stage-1 got %lld PMD leaves for 4 MiB\n", pmds);
+	else
+		test_skip("huge: %s has no huge PFNMAP (mm gained it in 6.12), stage-1 stays at 4 KiB (%lld PMD leaves)\n",
+			  u.release, pmds);
+	expect_region(&t, S2_NORMAL, "huge: enabled: wb PFNMAP, 2 MiB stage-1 leaves");
+	test_result(region_levels_ok(&t, want_level),
+		    "huge: enabled: stage-2 leaves at level %u\n", want_level);
+	tvm_destroy(&t);
+}
+
+static const struct suite suites[] = {
+	{ "module",	{ case_huge } },
+};
+
+int main(int argc, char **argv)
+{
+	s2attr_main(argc, argv, suites, ARRAY_SIZE(suites));
+}
