@@ -9,7 +9,7 @@
 MODS=/lib/modules
 SYS=/sys/kernel/s2attr
 # The test programs that a suite runs through, in this order.
-PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest"
+PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest s2attr_nvgrace"
 
 ok() { echo "ok 0 $*"; }
 not_ok() { echo "not ok 0 $*"; }
@@ -45,6 +45,8 @@ load_test_modules() {
 	check "load the PFNMAP provider" \
 		insmod $MODS/s2attr_test_provider.ko base="$base" size="$size"
 	check "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko
+	check "load the nvgrace-shaped provider" \
+		insmod $MODS/s2attr_test_nvgrace.ko base="$base" size="$size"
 }
 
 is_loaded() { grep -q "^$1 " /proc/modules; }
