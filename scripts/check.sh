@@ -77,7 +77,7 @@ run_matrix() {
 }
 
 mkdir -p "$logs"
-step "Debian 12's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
+step "the host release's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
 	"$S2ATTR_TOP/scripts/vmm-qemu.sh"
 for s in $series_list; do
 	for p in $pages_list; do

@@ -9,7 +9,8 @@
 #
 # The root is made by debootstrap from the host's Debian mirror under
 # build/debian-RELEASE/ (a minute; reused, S2ATTR_FRESH_ROOT=1 makes it
-# anew), the clone is of this checkout's HEAD.  /proc, /sys and /dev are
+# anew), the clone is of this checkout's HEAD, with a cold build/ unless
+# S2ATTR_KEEP_BUILD=1.  /proc, /sys and /dev are
 # bound into it for QEMU and apt, and unmounted on exit.  The output goes
 # to the terminal and to build/debian-RELEASE.log.
 set -euo pipefail
@@ -45,8 +46,15 @@ if [ -n "${S2ATTR_FRESH_ROOT:-}" ] || [ ! -x "$root/usr/bin/make" ]; then
 		"$release" "$root" "$mirror" >"$log" 2>&1 ||
 		{ tail -n 20 "$log"; die "debootstrap failed"; }
 fi
+# S2ATTR_KEEP_BUILD=1 keeps the last clone's build/ (kernel trees, the
+# arm64 QEMU) for the new clone: a fresh clone with a warm cache.
+rm -rf "$root/root/s2attr.build"
+if [ -n "${S2ATTR_KEEP_BUILD:-}" ] && [ -d "$root/root/s2attr/build" ]; then
+	mv "$root/root/s2attr/build" "$root/root/s2attr.build"
+fi
 rm -rf "$root/root/s2attr"
 git clone -q "$S2ATTR_TOP" "$root/root/s2attr"
+[ ! -d "$root/root/s2attr.build" ] || mv "$root/root/s2attr.build" "$root/root/s2attr/build"
 for m in proc sys dev dev/pts; do
 	mount --bind "/$m" "$root/$m"
 done

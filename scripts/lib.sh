@@ -72,9 +72,12 @@ libs_of() {
 # same paths, dereferenced (the links of Debian's library packages are
 # relative, so they resolve inside ROOT).
 install_elf() {
-	local root=$1 dest=$2 f
+	local root=$1 dest=$2 f ld=/lib/ld-linux-aarch64.so.1
 	shift 2
-	for f in $(libs_of "$root" "$@") /lib/ld-linux-aarch64.so.1; do
+	for f in $(libs_of "$root" "$@"); do
 		install -D -m755 "$(readlink -f "$root$f")" "$dest$f"
 	done
+	# The loader the programs name; Debian 13's packages have it in /usr.
+	[ -e "$root$ld" ] || ld=/usr$ld
+	install -D -m755 "$(readlink -f "$root$ld")" "$dest/lib/ld-linux-aarch64.so.1"
 }

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmm-qemu.sh: Debian 12's arm64 qemu-system-aarch64, the real VMM of test
-# plan "qemu", unpacked with every shared library it needs under
+# vmm-qemu.sh: the host release's arm64 qemu-system-aarch64 (Debian 12's
+# 7.2, Debian 13's 10.0), the real VMM of test plan "qemu", unpacked with
+# every shared library it needs under
 # build/qemu-arm64/root/ (nothing is installed).  scripts/build-tests.sh
 # puts it in the test initramfs when it is there.  Needs the arm64 foreign
 # architecture in dpkg and apt's lists of it (apt-get update).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# QEMU 7.2, Debian 12's; a newer one would do as well.
-version=1:7.2+dfsg-7+deb12u18+b3
 dir=$S2ATTR_BUILD/qemu-arm64
 
 dpkg --print-foreign-architectures | grep -qx arm64 ||
 	die "dpkg has no arm64 architecture: dpkg --add-architecture arm64 && apt-get update"
+# The release's own, so that its libraries come from the same release.
+version=$(apt-cache policy qemu-system-arm:arm64 | awk '/Candidate:/ { print $2 }')
+[ -n "$version" ] && [ "$version" != "(none)" ] ||
+	die "apt knows no qemu-system-arm:arm64 (apt-get update?)"
 [ "$(cat "$dir/stamp" 2>/dev/null)" != "$version" ] || { note "cached: $dir"; exit 0; }
 rm -rf "$dir"
 mkdir -p "$dir/debs" "$dir/root"

@@ -100,7 +100,7 @@ qemu_refused() {
 	echo "# QEMU said:"
 	sed 's/^/#   /' /tmp/gpu-vm.out
 	check "QEMU, enabled, no FWB: the GPU memory slot is refused (EINVAL)" \
-		grep -q 'KVM_SET_USER_MEMORY_REGION failed.*start=0x44000000.*Invalid argument' /tmp/gpu-vm.out
+		grep -q 'KVM_SET_USER_MEMORY_REGION2\{0,1\} failed.*start=0x44000000.*Invalid argument' /tmp/gpu-vm.out
 	check "QEMU, enabled, no FWB: s2attr logs the refusal" \
 		sh -c "dmesg | sed -n '/$MARK/,\$p' | grep -q 'refused memslot at IPA 0x44000000: nofwb'"
 }
