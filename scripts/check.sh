@@ -38,7 +38,7 @@ same_dump() {
 # run_matrix SERIES PAGES: build a shimmed and a stock kernel and test
 # them on every CPU model of the matrix at that page size.
 run_matrix() {
-	local s=$1 p=$2 v= name=$1 cpus cpu dir
+	local s=$1 p=$2 v='' name=$1 cpus cpu dir
 	[ "$p" = 4k ] || { v=$p; name=$s-$p; }
 	cpus=$(cpus_for "$p")
 	step "$name: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" "$v" || return

@@ -12,6 +12,8 @@ set -uo pipefail
 . "$(dirname "$0")/results.sh"
 
 dir=$S2ATTR_BUILD/shim-applies
+# results.sh's step logs each check under $logs
+# shellcheck disable=SC2034
 logs=$dir
 mkdir -p "$dir"
 chown _apt "$dir" 2>/dev/null || true
