@@ -66,18 +66,23 @@ policy_run() {
 		$VMM_B expect=device label="$1: no rule, default 0" -name guest=gpu-vm2
 }
 
+# policy_runs LABEL: policy_run twenty times in a row; one result.
+policy_runs() {
+	fails=0
+	for i in $(seq 20); do
+		out=$(policy_run "$1 run $i" 2>&1) || { fails=$((fails + 1)); echo "$out"; }
+	done
+	check "$1: 20 runs, each VM as its rule says from its first fault ($fails failed)" \
+		test $fails = 0
+}
+
 policy_order() {
 	printf '%s\n' "# /etc/s2attr/policy" "$POLICY_RULES" >/etc/s2attr/policy
 	check "s2attrctl policy load" "$CTL" policy load
 	check "s2attrctl policy show: the rules" \
 		test "$("$CTL" policy show)" = "$POLICY_RULES"
 	policy_run "policy"
-	fails=0
-	for i in $(seq 20); do
-		out=$(policy_run "run $i" 2>&1) || { fails=$((fails + 1)); echo "$out"; }
-	done
-	check "policy: 20 runs, each VM as its rule says from its first fault ($fails failed)" \
-		test $fails = 0
+	policy_runs policy
 	echo 1 >$SYS/default_enabled
 	$VMM_B expect=device label="default_enabled=1: disable rule wins" -name guest=other
 	$VMM_B "expect=$(enabled_expect)" label="default_enabled=1: no rule" -name x
