@@ -6,12 +6,17 @@
 # list of:
 #   64k     64 KiB pages (scripts/kconfig/64k.config), as Grace hosts run
 #   stock   the same kernel without the shim, which the tests compare with
+#   ref     a stock kernel with patches/reference/SERIES/ (test-only:
+#           upstream 6.17's own handling of cacheable PFNMAP memory, which
+#           scripts/refcompare.sh and make bench compare s2attr with)
 #   debug   scripts/kconfig/debug.config (KASAN, lockdep, kmemleak, ...)
 # in that order ("64k-stock", "64k-debug").
 #
 # The source is the installed version of the series' Debian source package
-# (scripts/deps.sh).  A tree is made afresh only when that version, the
-# shim patches or the config fragments change; otherwise this is an
+# (scripts/deps.sh).  A tree is made afresh only when that version or the
+# config fragments change.  When only the patches change, the tree's
+# applied patches (kept in .s2attr-applied/) are reverted and the new ones
+# applied: make then rebuilds what they touch.  Otherwise this is an
 # incremental make that does nothing on a built tree.  A stock tree is a
 # copy of its built shimmed twin with the shim reverted: only what the
 # shim touches (KVM) is rebuilt, a minute instead of a whole kernel.
@@ -30,11 +35,17 @@ patches=("$S2ATTR_TOP"/patches/"$series"/*.patch)
 [ -e "${patches[0]}" ] || die "no patches under patches/$series"
 frags=("$S2ATTR_TOP/scripts/kconfig/test.config")
 stock=
+refs=()
 twin=
 for f in ${variant//-/ }; do
 	case "$f" in
 	64k) frags+=("$S2ATTR_TOP/scripts/kconfig/64k.config"); twin=64k ;;
 	stock) stock=1 ;;
+	ref)
+		stock=1
+		refs=("$S2ATTR_TOP"/patches/reference/"$series"/*.patch)
+		[ -e "${refs[0]}" ] || die "no patches under patches/reference/$series"
+		;;
 	debug) frags+=("$S2ATTR_TOP/scripts/kconfig/debug.config"); twin+=${twin:+-}debug ;;
 	*) die "unknown variant '$f' in '$variant'" ;;
 	esac
@@ -42,8 +53,14 @@ done
 # The stock kernel's configuration: the same, without the hook.
 [ -z "$stock" ] || frags+=(/dev/null)
 
-stamp=$( { echo "$pkg $ver $variant"; cat "${patches[@]}" "${frags[@]}"; } |
-	sha256sum | cut -c1-16)
+# What the tree is made from: base (source and configuration) and stamp
+# (that and the patches).
+base=$( { echo "$pkg $ver $variant"; cat "${frags[@]}"; } | sha256sum | cut -c1-16)
+stamp=$( { echo "$base"; cat "${patches[@]}" "${refs[@]}"; } | sha256sum | cut -c1-16)
+# The patches the tree carries: the shim, or for a stock tree the
+# reference patches if any.
+if [ -n "$stock" ]; then want=("${refs[@]}"); else want=("${patches[@]}"); fi
+applied=$tree/.s2attr-applied
 read -r -a kargs <<<"$(kmake_args)"
 
 # configure: write the tree's config from the fragments and insist that
@@ -59,31 +76,51 @@ configure() {
 	[ -z "$missing" ] || die "config fragment did not take:\n$missing"
 }
 
+# repatch: revert the patches the tree carries, newest first, and apply
+# the wanted ones, keeping copies of them in $applied.
+repatch() {
+	local p n=0 old=()
+	[ ! -d "$applied" ] || old=("$applied"/*.patch)
+	for ((n = ${#old[@]} - 1; n >= 0; n--)); do
+		[ ! -e "${old[n]}" ] || patch -d "$tree" -p1 -R --batch --quiet <"${old[n]}"
+	done
+	n=0
+	rm -rf "$applied"
+	mkdir -p "$applied"
+	for p in ${want[@]+"${want[@]}"}; do
+		note "applying ${p#"$S2ATTR_TOP"/}"
+		patch -d "$tree" -p1 --batch --forward --quiet <"$p"
+		n=$((n + 1))
+		cp "$p" "$applied/$(printf %04d "$n").patch"
+	done
+}
+
 if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
-	shim=$(ktree "$series" "$twin")
-	rm -rf "$tree"
-	if [ -n "$stock" ] && "$0" "$series" "$twin" >&2; then
-		note "copying ${shim#"$S2ATTR_TOP"/} and reverting the shim"
-		cp -a "$shim" "$tree"
+	if [ "$(cat "$tree/.s2attr-base" 2>/dev/null)" = "$base" ] && [ -d "$applied" ]; then
+		note "re-patching ${tree#"$S2ATTR_TOP"/}: only the patches changed"
 		rm -f "$tree/.s2attr-stamp"
-		for ((i = ${#patches[@]} - 1; i >= 0; i--)); do
-			patch -d "$tree" -p1 -R --batch --quiet <"${patches[i]}"
-		done
-		[ ! -e "$tree/include/linux/kvm_s2attr.h" ] ||
-			die "reverting the shim left include/linux/kvm_s2attr.h"
+		repatch
 	else
-		note "unpacking $pkg $ver into ${tree#"$S2ATTR_TOP"/}"
-		mkdir -p "$tree"
-		tar -xf "/usr/src/$pkg.tar.xz" -C "$tree" --strip-components=1
-		if [ -z "$stock" ]; then
-			for p in "${patches[@]}"; do
-				note "applying ${p#"$S2ATTR_TOP"/}"
-				patch -d "$tree" -p1 --batch --forward --quiet <"$p"
-			done
+		shim=$(ktree "$series" "$twin")
+		rm -rf "$tree"
+		if [ -n "$stock" ] && "$0" "$series" "$twin" >&2; then
+			note "copying ${shim#"$S2ATTR_TOP"/} and reverting the shim"
+			cp -a "$shim" "$tree"
+			rm -f "$tree/.s2attr-stamp"
+		else
+			note "unpacking $pkg $ver into ${tree#"$S2ATTR_TOP"/}"
+			mkdir -p "$tree"
+			tar -xf "/usr/src/$pkg.tar.xz" -C "$tree" --strip-components=1
 		fi
+		repatch
 	fi
+	[ -n "$stock" ] || [ -e "$tree/include/linux/kvm_s2attr.h" ] ||
+		die "the shim left no include/linux/kvm_s2attr.h"
+	[ -z "$stock" ] || [ ! -e "$tree/include/linux/kvm_s2attr.h" ] ||
+		die "reverting the shim left include/linux/kvm_s2attr.h"
 	configure
 	echo "$pkg $ver" >"$tree/.s2attr-source"
+	echo "$base" >"$tree/.s2attr-base"
 	echo "$stamp" >"$tree/.s2attr-stamp"
 fi
 
