@@ -15,10 +15,11 @@ set -euo pipefail
 series=${1:?usage: build-tests.sh SERIES [VARIANT]}
 variant=${2:-}
 tree=$(ktree "$series" "$variant")
-# A stock tree has no shim: it gets its shimmed twin's s2attr.ko.
+# A stock or reference tree has no shim: it gets its shimmed twin's
+# s2attr.ko.
 stock=
-case "-$variant-" in *-stock-*) stock=1 ;; esac
-twin=$(ktree "$series" "$(echo "$variant" | sed 's/-\?stock//')")
+case "-$variant-" in *-stock-* | *-ref-*) stock=1 ;; esac
+twin=$(ktree "$series" "$(echo "$variant" | sed 's/-\?\(stock\|ref\)//')")
 out=$S2ATTR_BUILD/out/$(basename "$tree")
 read -r -a kargs <<<"$(kmake_args)"
 [ -f "$tree/vmlinux" ] || die "no built kernel at $tree (make kernel SERIES=$series)"
