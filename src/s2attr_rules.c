@@ -276,8 +276,10 @@ EXPORT_SYMBOL_IF_KUNIT(s2attr_argv_guest);
  * without faulting.  They are on the VMM's stack, written by execve(), so
  * they are present unless swapped out; when they are not, the VM has no
  * guest name and no guest= rule matches it.
+ *
+ * Return: 0, or -ENOMEM if there was no memory to copy them into.
  */
-static void s2attr_vmm_guest(struct mm_struct *mm, char *guest, size_t size)
+static int s2attr_vmm_guest(struct mm_struct *mm, char *guest, size_t size)
 {
 	unsigned long start, len;
 	char *argv;
@@ -288,15 +290,16 @@ static void s2attr_vmm_guest(struct mm_struct *mm, char *guest, size_t size)
 	len = min(mm->arg_end - start, (unsigned long)S2ATTR_ARGV_MAX);
 	spin_unlock(&mm->arg_lock);
 	if (!len)
-		return;
+		return 0;
 	argv = kvmalloc(len + 1, GFP_KERNEL);
 	if (!argv)
-		return;
+		return -ENOMEM;
 	if (!copy_from_user_nofault(argv, (const void __user *)start, len)) {
 		argv[len] = '\0';
 		s2attr_argv_guest(argv, len + 1, guest, size);
 	}
 	kvfree(argv);
+	return 0;
 }
 
 /* The path of the VMM's executable, or "" (no mmap_lock taken). */
@@ -363,7 +366,9 @@ static bool s2attr_rules_are_empty(void)
  * The first rule matching the VMM's executable and guest name decides;
  * with none, default_enabled does.  The rules apply only in the VMM's
  * own KVM_CREATE_VM: a VM announced when the module loads gets
- * default_enabled.
+ * default_enabled.  A VM whose VMM cannot be identified for want of
+ * memory starts disabled, whatever default_enabled says: a rule may have
+ * been meant to keep it so.
  *
  * Context: process context, kvm_lock held; takes no other lock that
  * may be held across a user page fault.
@@ -378,15 +383,18 @@ bool s2attr_rules_initially_enabled(struct kvm *kvm, const char *name)
 	if (current->mm != kvm->mm || s2attr_rules_are_empty())
 		return READ_ONCE(s2attr_default_enabled);
 	id = kmalloc(sizeof(*id), GFP_KERNEL);
-	if (id) {
-		s2attr_vmm_exe(kvm->mm, id->exe, sizeof(id->exe));
-		s2attr_vmm_guest(kvm->mm, id->guest, sizeof(id->guest));
-		ret = s2attr_rules_match(id, &nr);
-		if (ret >= 0)
-			pr_info("s2attr: VM %s: %s by policy rule %u (exe %s, guest %s)\n",
-				name, ret ? "enabled" : "disabled", nr + 1,
-				*id->exe ? id->exe : "-", *id->guest ? id->guest : "-");
+	if (!id || s2attr_vmm_guest(kvm->mm, id->guest, sizeof(id->guest))) {
+		pr_warn_ratelimited("s2attr: VM %s: no memory to match the policy, disabled\n",
+				    name);
 		kfree(id);
+		return false;
 	}
+	s2attr_vmm_exe(kvm->mm, id->exe, sizeof(id->exe));
+	ret = s2attr_rules_match(id, &nr);
+	if (ret >= 0)
+		pr_info("s2attr: VM %s: %s by policy rule %u (exe %s, guest %s)\n",
+			name, ret ? "enabled" : "disabled", nr + 1,
+			*id->exe ? id->exe : "-", *id->guest ? id->guest : "-");
+	kfree(id);
 	return ret >= 0 ? ret : READ_ONCE(s2attr_default_enabled);
 }
