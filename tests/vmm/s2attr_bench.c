@@ -14,7 +14,7 @@
 
 #include "s2attr_vmm.h"
 
-#define BENCH_PAGES	(256 << 20 >> 12)	/* 256 MiB, every 4 KiB page once */
+#define BENCH_SIZE	(256ULL << 20)		/* every host page once */
 #define BENCH_ROUNDS	11			/* the first is a warm-up */
 
 enum bench_cfg { BENCH_STOCK, BENCH_LOADED, BENCH_ENABLED, BENCH_NR };
@@ -31,7 +31,7 @@ static double now_us(void)
 }
 
 /*
- * One measurement: a fresh VM whose guest touches every 4 KiB page of a
+ * One measurement: a fresh VM whose guest touches every host page of a
  * 256 MiB region once; the time of that KVM_RUN sequence over the number of
  * stage-2 faults it took (one per page: each touch is a write).
  */
@@ -40,7 +40,7 @@ static double bench_one(enum kind kind, bool enable, uint64_t *leaves)
 	struct tvm t;
 	double t0, us;
 
-	tvm_create_at(&t, kind, BENCH_PAGES, 0);
+	tvm_create_at(&t, kind, BENCH_SIZE / host_page, 0);
 	if (enable)
 		TEST_ASSERT(!vm_set_enabled(&t, true), "enable");
 	TEST_ASSERT(!tvm_add_memslot(&t), "memslot: %s", strerror(t.memslot_err));
@@ -50,7 +50,7 @@ static double bench_one(enum kind kind, bool enable, uint64_t *leaves)
 	if (leaves)
 		*leaves = count_leaves(&t);
 	tvm_destroy(&t);
-	return us / BENCH_PAGES;
+	return us / (BENCH_SIZE / host_page);
 }
 
 static int cmp_double(const void *a, const void *b)

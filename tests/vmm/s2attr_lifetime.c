@@ -29,7 +29,7 @@ static const struct { bool on; enum s2 want; } toggle_steps[] = {
 	{ true, S2_NORMAL }, { false, S2_DEVICE }, { true, S2_NORMAL },
 };
 
-#define RELOAD_PAGES	(32 << 20 >> 12)	/* 32 MiB */
+#define RELOAD_SIZE	(32ULL << 20)
 #define RELOAD_SECONDS	20
 #define RELOAD_MAX	200
 
@@ -160,7 +160,7 @@ static void case_reload_loop(void)
 	struct tvm t;
 
 	ok &= insmod_s2attr(args);
-	tvm_create(&t, WB, RELOAD_PAGES);
+	tvm_create(&t, WB, RELOAD_SIZE / host_page);
 	if (tvm_add_memslot(&t)) {
 		test_result(false, "reload loop: memslot: %s\n", strerror(t.memslot_err));
 		tvm_destroy(&t);

@@ -54,7 +54,7 @@ static void nv_guest_code(uint64_t gva, uint64_t size)
 
 	for (i = 0; i < nv_count; i++)
 		WRITE_ONCE(*(volatile uint64_t *)(gva + i * nv_stride), i);
-	WRITE_ONCE(*(volatile uint64_t *)(gva + size - PAGE_4K), 1);
+	WRITE_ONCE(*(volatile uint64_t *)(gva + size - 8), 1);
 	GUEST_DONE();
 }
 
@@ -105,7 +105,8 @@ static int nv_create(struct tvm *t, const char *region, bool enable)
 	snprintf(t->name, sizeof(t->name), "%d-%d", getpid(), t->vm->fd);
 	for (gpa = NV_GPA; gpa < NV_GPA + t->size; gpa += NV_STRIDE)
 		virt_pg_map(t->vm, gpa, gpa);
-	virt_pg_map(t->vm, NV_GPA + t->size - PAGE_4K, NV_GPA + t->size - PAGE_4K);
+	gpa = NV_GPA + t->size - t->vm->page_size;
+	virt_pg_map(t->vm, gpa, gpa);
 	guest_set(t->vm, &nv_stride, NV_STRIDE);
 	guest_set(t->vm, &nv_count, (t->size + NV_STRIDE - 1) / NV_STRIDE);
 	vcpu_args_set(t->vcpu, 2, NV_GPA, t->size);
@@ -130,7 +131,7 @@ static void nv_expect(struct tvm *t, enum s2 want, const char *what)
 		got = s2_decode(desc, valid);
 	}
 	if (got == want) {
-		desc = s2_desc(t, NV_GPA + t->size - PAGE_4K, &level, &valid);
+		desc = s2_desc(t, NV_GPA + t->size - 8, &level, &valid);
 		got = s2_decode(desc, valid);
 	}
 	test_result(got == want, "%s: %s, want %s (desc 0x%016lx, level %u)\n",

@@ -51,8 +51,8 @@ static bool region_is_normal_xn(struct tvm *t, bool xn)
 	uint64_t i, desc;
 	bool valid;
 
-	for (i = 0; i < t->size / PAGE_4K; i++) {
-		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+	for (i = 0; i < t->size / host_page; i++) {
+		desc = s2_desc(t, REGION_GPA + i * host_page, NULL, &valid);
 		if (s2_decode(desc, valid) != S2_NORMAL || !!S2_DESC_XN(desc) != xn) {
 			ksft_print_msg("page %lu: desc 0x%016lx, want Normal-WB with XN %s\n",
 				       i, desc, xn ? "set" : "clear");

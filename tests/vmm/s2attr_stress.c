@@ -21,8 +21,8 @@
 
 #define STRESS_VMS		3
 #define STRESS_VCPUS		2	/* vCPU 0 loops over WB, vCPU 1 over NC */
-#define STRESS_WB_PAGES		(16 << 20 >> 12)
-#define STRESS_NC_PAGES		(4 << 20 >> 12)
+#define STRESS_WB_SIZE		(16ULL << 20)
+#define STRESS_NC_SIZE		(4ULL << 20)
 #define STRESS_NC_GPA		(REGION_GPA + (64 << 20))
 
 struct stress_vm {
@@ -46,17 +46,17 @@ static void stress_vm_create(struct stress_vm *v)
 	v->vm = vm_create_with_vcpus(STRESS_VCPUS, guest_code, v->vcpu);
 	vm_ucall_init(v->vm);
 	snprintf(v->name, sizeof(v->name), "%d-%d", getpid(), v->vm->fd);
-	v->wb = provider_map(WB_HUGE, STRESS_WB_PAGES * PAGE_4K, 0);
-	v->nc = provider_map(NC, STRESS_NC_PAGES * PAGE_4K, 64 << 20);
+	v->wb = provider_map(WB_HUGE, STRESS_WB_SIZE, 0);
+	v->nc = provider_map(NC, STRESS_NC_SIZE, 64 << 20);
 	/* Enabled VMs need FWB at memslot time; the toggler enables later. */
 	vm_set_user_memory_region(v->vm, REGION_SLOT, 0, REGION_GPA,
-				  STRESS_WB_PAGES * PAGE_4K, v->wb);
+				  STRESS_WB_SIZE, v->wb);
 	vm_set_user_memory_region(v->vm, REGION_SLOT + 1, 0, STRESS_NC_GPA,
-				  STRESS_NC_PAGES * PAGE_4K, v->nc);
-	virt_map(v->vm, REGION_GPA, REGION_GPA, STRESS_WB_PAGES);
-	virt_map(v->vm, STRESS_NC_GPA, STRESS_NC_GPA, STRESS_NC_PAGES);
-	vcpu_args_set(v->vcpu[0], 2, REGION_GPA, STRESS_WB_PAGES);
-	vcpu_args_set(v->vcpu[1], 2, STRESS_NC_GPA, STRESS_NC_PAGES);
+				  STRESS_NC_SIZE, v->nc);
+	virt_map(v->vm, REGION_GPA, REGION_GPA, STRESS_WB_SIZE / v->vm->page_size);
+	virt_map(v->vm, STRESS_NC_GPA, STRESS_NC_GPA, STRESS_NC_SIZE / v->vm->page_size);
+	vcpu_args_set(v->vcpu[0], 3, REGION_GPA, STRESS_WB_SIZE / host_page, host_page);
+	vcpu_args_set(v->vcpu[1], 3, STRESS_NC_GPA, STRESS_NC_SIZE / host_page, host_page);
 	guest_set(v->vm, &guest_ops, G_LOOP);
 }
 
@@ -189,13 +189,13 @@ static void *stress_creator(void *arg)
 /* Every leaf agrees with the VM's final state: no stale Normal, no stale Device. */
 static bool stress_vm_consistent(struct stress_vm *v, bool enabled)
 {
-	struct tvm t = { .vm = v->vm, .size = STRESS_WB_PAGES * PAGE_4K };
+	struct tvm t = { .vm = v->vm, .size = STRESS_WB_SIZE };
 	uint64_t i, desc;
 	bool valid, ok = true;
 	enum s2 got;
 
-	for (i = 0; i < STRESS_WB_PAGES; i++) {
-		desc = s2_desc(&t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+	for (i = 0; i < STRESS_WB_SIZE / host_page; i++) {
+		desc = s2_desc(&t, REGION_GPA + i * host_page, NULL, &valid);
 		got = s2_decode(desc, valid);
 		if (got != S2_UNMAPPED && got != (enabled ? S2_NORMAL : S2_DEVICE)) {
 			ksft_print_msg("VM %s (enabled=%d): WB page %lu is %s\n", v->name,
@@ -204,8 +204,8 @@ static bool stress_vm_consistent(struct stress_vm *v, bool enabled)
 			break;
 		}
 	}
-	for (i = 0; i < STRESS_NC_PAGES && ok; i++) {
-		desc = s2_desc(&t, STRESS_NC_GPA + i * PAGE_4K, NULL, &valid);
+	for (i = 0; i < STRESS_NC_SIZE / host_page && ok; i++) {
+		desc = s2_desc(&t, STRESS_NC_GPA + i * host_page, NULL, &valid);
 		got = s2_decode(desc, valid);
 		if (got != S2_UNMAPPED && got != S2_DEVICE) {
 			ksft_print_msg("VM %s: NC page %lu is %s\n", v->name, i, s2_name[got]);

@@ -121,7 +121,7 @@ static void case_dump(void)
 		printf("dump %s memslot=%d run=%d pabt=%lu\n", kind_name[k],
 		       t.memslot_err, t.run_ok, t.pabt);
 		for (i = 0; i < 4; i++) {
-			desc = s2_desc(&t, REGION_GPA + i * PAGE_4K, &level, &valid);
+			desc = s2_desc(&t, REGION_GPA + i * host_page, &level, &valid);
 			printf("dump %s page %lu valid=%d level=%u desc=0x%016lx\n",
 			       kind_name[k], i, valid, level, desc);
 		}

@@ -52,8 +52,16 @@
 #define REGION_GPA		0x40000000ULL	/* far above the library's slot 0 */
 #define REGION_SLOT		10
 #define REGION_PAGES		16
-#define PAGE_4K			4096ULL
 #define SZ_2M			(2ULL << 20)
+
+/*
+ * The host's page size (4 or 64 KiB), which is KVM's stage-2 granule and
+ * the unit of a memslot, and its PMD size, a stage-2 block at level 2
+ * (2 MiB or 512 MiB).  A region's pages are host pages; the guest maps
+ * them with its own, possibly smaller, pages.  Set by s2attr_main().
+ */
+extern uint64_t host_page, host_pmd;
+extern unsigned int host_page_shift;
 
 /*
  * The provider's devices, /dev/s2attr_pfnmap_<kind_name>, each used at its
@@ -77,7 +85,7 @@ extern const uint64_t kind_offset[];
 #define G_UNALIGNED	(1 << 3)
 
 extern volatile uint64_t guest_ops, guest_stop;
-void guest_code(uint64_t gva, uint64_t npages);
+void guest_code(uint64_t gva, uint64_t npages, uint64_t stride);
 
 /*
  * TAP results.  kselftest.h counts results per translation unit, so every
@@ -96,7 +104,7 @@ struct tvm {
 	struct kvm_vm		*vm;
 	struct kvm_vcpu		*vcpu;
 	void			*hva;
-	uint64_t		size;
+	uint64_t		size;		/* host pages * host_page */
 	enum kind		kind;
 	uint64_t		offset;		/* into the provider's memory */
 	int			memslot_err;	/* errno of the memslot, 0 if set */
@@ -107,6 +115,7 @@ struct tvm {
 	char			name[32];	/* "<pid>-<fd>" */
 };
 
+void *hva_aligned(uint64_t size, uint64_t align);
 void *hva_aligned_2m(uint64_t size);
 void *provider_map(enum kind kind, uint64_t size, uint64_t offset);
 void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset);
@@ -130,6 +139,7 @@ enum s2 s2_decode(uint64_t desc, bool valid);
 enum s2 s2_show(struct tvm *t, const char *prefix, const char *when);
 bool expect_region(struct tvm *t, enum s2 want, const char *what);
 uint64_t count_region(struct tvm *t, enum s2 want);
+uint64_t s2_level_size(uint32_t level);
 uint64_t count_leaves(struct tvm *t);
 bool ram_is_mapped(struct tvm *t);
 

@@ -12,6 +12,7 @@
  *   default	s2attr loaded with default_enabled=1
  *   preload	s2attr not loaded; the cases load and unload it themselves
  *   dump, demo, bench, stress	what their names say
+ *   failslab	s2attr loaded, its allocations failing (tests/guest/failslab.sh)
  *
  * A program runs the cases it lists for the suite, and nothing (no TAP
  * output at all) for a suite it has no cases for, so that a plan can run
@@ -20,15 +21,19 @@
  * nothing s2attr reports.
  */
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "s2attr_vmm.h"
 
 static const char * const suite_names[] = {
 	"stock", "module", "default", "preload", "dump", "demo", "bench", "stress",
+	"failslab",
 };
 
 bool cpu_fwb, cpu_dic;
 unsigned long arg_seconds = 30;
+uint64_t host_page, host_pmd;
+unsigned int host_page_shift;
 
 void test_result(bool ok, const char *fmt, ...)
 {
@@ -87,7 +92,7 @@ void s2attr_main(int argc, char **argv, const struct suite *suites, size_t n)
 	size_t i;
 
 	if (argc < 2 || !suite_is_known(argv[1]))
-		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench|stress [fwb=0|1] [dic=0|1] [seconds=N]\n",
+		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench|stress|failslab [fwb=0|1] [dic=0|1] [seconds=N]\n",
 				   argv[0]);
 	parse_args(argc, argv);
 	for (i = 0; i < n; i++)
@@ -95,6 +100,11 @@ void s2attr_main(int argc, char **argv, const struct suite *suites, size_t n)
 			s = &suites[i];
 	if (!s)
 		exit(KSFT_PASS);
+
+	/* A table page holds host_page / 8 entries. */
+	host_page = getpagesize();
+	host_page_shift = __builtin_ctzll(host_page);
+	host_pmd = host_page * (host_page / 8);
 
 	ksft_print_header();
 	for (i = 0; i < ARRAY_SIZE(s->cases) && s->cases[i]; i++)

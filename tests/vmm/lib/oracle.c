@@ -50,16 +50,22 @@ enum s2 s2_decode(uint64_t desc, bool valid)
 	return S2_OTHER;
 }
 
-/* Print the descriptor of the region's first page, "<prefix> <when> IPA ...". */
+/*
+ * Print the descriptor of the region's first page, "<prefix> <when> IPA
+ * ...", with the level and the size its leaf maps at the host's granule.
+ */
 enum s2 s2_show(struct tvm *t, const char *prefix, const char *when)
 {
-	uint64_t desc;
+	uint64_t desc, size;
 	uint32_t level;
 	bool valid;
 
 	desc = s2_desc(t, REGION_GPA, &level, &valid);
-	printf("%s %-7s IPA 0x%llx -> stage-2 descriptor 0x%016lx, level %u, MemAttr 0b%d%d%d%d: %s\n",
+	size = s2_level_size(level);
+	printf("%s %-7s IPA 0x%llx -> stage-2 descriptor 0x%016lx, level %u (%lu %ciB %s), MemAttr 0b%d%d%d%d: %s\n",
 	       prefix, when, REGION_GPA, desc, level,
+	       size >> (size >= (1 << 20) ? 20 : 10), size >= (1 << 20) ? 'M' : 'K',
+	       level == 3 ? "page" : "block",
 	       !!(S2_DESC_MEMATTR(desc) & 8), !!(S2_DESC_MEMATTR(desc) & 4),
 	       !!(S2_DESC_MEMATTR(desc) & 2), !!(S2_DESC_MEMATTR(desc) & 1),
 	       s2_name[s2_decode(desc, valid)]);
@@ -73,8 +79,8 @@ bool expect_region(struct tvm *t, enum s2 want, const char *what)
 	bool valid = false;
 	enum s2 got = want;
 
-	for (i = 0; i < t->size / PAGE_4K && got == want; i++) {
-		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+	for (i = 0; i < t->size / host_page && got == want; i++) {
+		desc = s2_desc(t, REGION_GPA + i * host_page, NULL, &valid);
 		got = s2_decode(desc, valid);
 	}
 	if (got != want)
@@ -90,11 +96,20 @@ uint64_t count_region(struct tvm *t, enum s2 want)
 	uint64_t i, n = 0, desc;
 	bool valid;
 
-	for (i = 0; i < t->size / PAGE_4K; i++) {
-		desc = s2_desc(t, REGION_GPA + i * PAGE_4K, NULL, &valid);
+	for (i = 0; i < t->size / host_page; i++) {
+		desc = s2_desc(t, REGION_GPA + i * host_page, NULL, &valid);
 		n += s2_decode(desc, valid) == want;
 	}
 	return n;
+}
+
+/*
+ * The size a leaf at @level maps: a table level resolves page_shift - 3
+ * bits, the last level (3) the page offset.
+ */
+uint64_t s2_level_size(uint32_t level)
+{
+	return 1ULL << (host_page_shift + (3 - level) * (host_page_shift - 3));
 }
 
 /*
@@ -110,7 +125,7 @@ uint64_t count_leaves(struct tvm *t)
 	while (ipa < end) {
 		s2_desc(t, ipa, &level, &valid);
 		n += valid;
-		ipa = (ipa | ((1ULL << (12 + 9 * (3 - level))) - 1)) + 1;
+		ipa = (ipa | (s2_level_size(level) - 1)) + 1;
 	}
 	return n;
 }

@@ -34,12 +34,13 @@ static void guest_pabt_handler(struct ex_regs *regs)
 	regs->pc = regs->regs[30];	/* return from the call into the page */
 }
 
-static void guest_touch(uint64_t gva, uint64_t npages)
+/* Writes to every host page of the region: @stride is host_page. */
+static void guest_touch(uint64_t gva, uint64_t npages, uint64_t stride)
 {
 	uint64_t i;
 
 	for (i = 0; i < npages; i++)
-		WRITE_ONCE(*(volatile uint64_t *)(gva + i * PAGE_4K + 8), i);
+		WRITE_ONCE(*(volatile uint64_t *)(gva + i * stride + 8), i);
 }
 
 /*
@@ -53,6 +54,7 @@ static void guest_touch(uint64_t gva, uint64_t npages)
 #define COPY_SRC	0x11
 #define COPY_DST	0x207
 #define COPY_LEN	61
+#define PATTERN_SIZE	4096	/* the bytes of page 0 that are compared */
 
 static uint8_t unaligned_byte(uint64_t i)
 {
@@ -73,13 +75,13 @@ static void guest_unaligned(uint64_t gva)
 		p[COPY_DST + i] = p[COPY_SRC + i];
 }
 
-void guest_code(uint64_t gva, uint64_t npages)
+void guest_code(uint64_t gva, uint64_t npages, uint64_t stride)
 {
 	for (;;) {
 		uint64_t ops = READ_ONCE(guest_ops);
 
 		if (ops & G_TOUCH) {
-			guest_touch(gva, npages);
+			guest_touch(gva, npages, stride);
 			GUEST_SYNC(G_TOUCH);
 		}
 		if (ops & G_UNALIGNED) {
@@ -91,7 +93,7 @@ void guest_code(uint64_t gva, uint64_t npages)
 			GUEST_SYNC_ARGS(G_EXEC, guest_pabt, 0, 0, 0);
 		}
 		while ((ops & G_LOOP) && !READ_ONCE(guest_stop)) {
-			guest_touch(gva, npages);
+			guest_touch(gva, npages, stride);
 			GUEST_SYNC(G_LOOP);
 		}
 		GUEST_DONE();
@@ -103,7 +105,7 @@ void guest_unaligned_expect(uint8_t *page)
 {
 	uint64_t v = UNALIGNED_VAL, i;
 
-	memset(page, 0, PAGE_4K);
+	memset(page, 0, PATTERN_SIZE);
 	memcpy(page + 3, &v, sizeof(v));
 	memcpy(page + 0x105, &v, sizeof(v));
 	for (i = 0; i < COPY_LEN; i++)
@@ -113,23 +115,30 @@ void guest_unaligned_expect(uint8_t *page)
 /* ---- host ----------------------------------------------------------- */
 
 /*
- * A free 2 MiB-aligned range of @size bytes, so that a huge mapping can use
- * PMD leaves and KVM block mappings (it needs HVA and IPA equally aligned).
+ * A free range of @size bytes aligned to @align (a power of two), so that
+ * a huge mapping can use PMD leaves and KVM block mappings (it needs HVA
+ * and IPA equally aligned).
  */
-void *hva_aligned_2m(uint64_t size)
+void *hva_aligned(uint64_t size, uint64_t align)
 {
-	uint8_t *p = mmap(NULL, size + SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *aligned;
 
 	TEST_ASSERT(p != MAP_FAILED, "reserving address space: %s", strerror(errno));
-	aligned = (uint8_t *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	aligned = (uint8_t *)(((uintptr_t)p + align - 1) & ~(align - 1));
 	if (aligned > p)
 		munmap(p, aligned - p);
-	munmap(aligned + size, p + size + SZ_2M - (aligned + size));
+	munmap(aligned + size, p + size + align - (aligned + size));
 	return aligned;
 }
 
-/* @size bytes of the provider's device @kind at @offset, 2 MiB-aligned. */
+/* The same, aligned to the host's PMD size (2 MiB with 4 KiB pages). */
+void *hva_aligned_2m(uint64_t size)
+{
+	return hva_aligned(size, host_pmd);
+}
+
+/* @size bytes of the provider's device @kind at @offset, PMD-aligned. */
 void *provider_map(enum kind kind, uint64_t size, uint64_t offset)
 {
 	char path[64];
@@ -158,16 +167,16 @@ static void tvm_setup(struct tvm *t, enum kind kind, uint64_t npages, uint64_t o
 
 	t->kind = kind;
 	t->offset = offset;
-	t->size = npages * PAGE_4K;
+	t->size = npages * host_page;
 	t->hva = provider_map(kind, t->size, offset);
 	*(volatile uint32_t *)t->hva = INSN_RET;
-	virt_map(t->vm, REGION_GPA, REGION_GPA, npages);
-	vcpu_args_set(t->vcpu, 2, REGION_GPA, npages);
+	virt_map(t->vm, REGION_GPA, REGION_GPA, t->size / t->vm->page_size);
+	vcpu_args_set(t->vcpu, 3, REGION_GPA, npages, host_page);
 }
 
 /*
- * Create a VM whose region at REGION_GPA is @npages of provider memory of
- * @kind, at @offset into the provider's memory.
+ * Create a VM whose region at REGION_GPA is @npages host pages of provider
+ * memory of @kind, at @offset into the provider's memory.
  */
 void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset)
 {
@@ -259,7 +268,7 @@ void tvm_zero_page0(struct tvm *t)
 	volatile uint64_t *p = t->hva;
 	uint64_t i;
 
-	for (i = 0; i < PAGE_4K / sizeof(*p); i++)
+	for (i = 0; i < PATTERN_SIZE / sizeof(*p); i++)
 		p[i] = 0;
 }
 
@@ -269,16 +278,16 @@ void tvm_zero_page0(struct tvm *t)
  */
 bool tvm_reads_back(struct tvm *t)
 {
-	uint8_t want[PAGE_4K];
-	volatile uint8_t *p = provider_map(t->kind, PAGE_4K, t->offset);
+	uint8_t want[PATTERN_SIZE];
+	volatile uint8_t *p = provider_map(t->kind, host_page, t->offset);
 	uint64_t i;
 
 	guest_unaligned_expect(want);
-	for (i = 0; i < PAGE_4K && p[i] == want[i]; i++)
+	for (i = 0; i < PATTERN_SIZE && p[i] == want[i]; i++)
 		;
-	if (i < PAGE_4K)
+	if (i < PATTERN_SIZE)
 		ksft_print_msg("%s: read back: byte 0x%lx is 0x%02x, want 0x%02x\n",
 			       t->name, i, p[i], want[i]);
-	munmap((void *)p, PAGE_4K);
-	return i == PAGE_4K;
+	munmap((void *)p, host_page);
+	return i == PATTERN_SIZE;
 }
