@@ -106,5 +106,9 @@ mod=$out/mod
 [ -f "$mod/s2attr.ko" ] || die "build the shimmed tree's tests first: no $mod/s2attr.ko"
 install -m644 "$mod/s2attr.ko" "$mod/s2attr_kunit.ko" "$mod/s2attr_bench.ko" \
 	"$root/lib/modules/"
+# The size of s2attr.ko's .text, at which the failslab plan aims.
+aarch64-linux-gnu-size -A "$mod/s2attr.ko" | awk '$1 == ".text" { print $2 }' \
+	>"$root/lib/modules/s2attr.text-size"
+[ -s "$root/lib/modules/s2attr.text-size" ] || die "no .text in $mod/s2attr.ko"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 note "test image ready: ${out#"$S2ATTR_TOP"/}"

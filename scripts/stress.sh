@@ -8,7 +8,10 @@
 # default_enabled, create and destroy VMs and reload s2attr, for SECONDS
 # (default 600; .ci/run uses a short run).  Then: no splat, no leak, every
 # leaf consistent with its VM's final state, no directory of a dead VM, and
-# a sysfs fuzz run as root and as an unprivileged user.
+# a sysfs fuzz run as root and as an unprivileged user.  A second boot of
+# the same kernel runs plan failslab (tests/guest/failslab.sh): VMs created
+# while s2attr's allocations fail run as stock KVM, nothing leaks, s2attr
+# unloads.
 # S2ATTR_STRESS_SERIES=6.1 runs it on that series (default 6.12).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +32,9 @@ step "$series: build the debug test programs" \
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" neoverse-n2 stress "$dir/stress.log"
 	collect "$dir/stress.log" "$series/stress"
 	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
+	"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" neoverse-n2 failslab \
+		"$dir/failslab.log"
+	collect "$dir/failslab.log" "$series/failslab"
 }
 
 summary

@@ -140,25 +140,33 @@ plan_bench() {
 	vmm s2attr_bench bench | grep -E '^(bench:|not ok|# )'
 }
 
-# make stress: on the debug kernel; kmemleak is cleared first and scanned
-# after s2attr is gone, so only leaks of the run are reported.
+# On the debug kernel: kmemleak is cleared before a run and scanned after
+# s2attr is gone, so only leaks of the run are reported.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_clear() {
+	check "kmemleak is available" test -w $KMEMLEAK && echo clear >$KMEMLEAK
+}
+kmemleak_check() {
+	sleep 6
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	if [ -s $KMEMLEAK ]; then
+		not_ok "kmemleak: no leak"
+		head -n 40 $KMEMLEAK
+	else
+		ok "kmemleak: no leak"
+	fi
+}
+
+# make stress, on the debug kernel.
 plan_stress() {
-	kl=/sys/kernel/debug/kmemleak
 	load_test_modules
-	check "kmemleak is available" test -w $kl && echo clear >$kl
+	kmemleak_clear
 	check "insmod s2attr" insmod $MODS/s2attr.ko
 	vmm s2attr_stress stress "seconds=${s2test_seconds:-60}" | grep -v '^dump'
 	is_loaded s2attr && rmmod s2attr
 	check "s2attr is unloaded at the end" sh -c "! grep -q '^s2attr ' /proc/modules"
-	sleep 6
-	echo scan >$kl
-	echo scan >$kl
-	if [ -s $kl ]; then
-		not_ok "kmemleak: no leak"
-		head -n 40 $kl
-	else
-		ok "kmemleak: no leak"
-	fi
+	kmemleak_check
 }
 
 plan_none() { not_ok "no s2test_plan on the kernel command line"; }

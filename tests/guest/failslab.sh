@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test plan of allocation failure (make stress, on the debug kernel):
+# failslab fails the allocations made with s2attr.ko's text on the stack,
+# and only those, while VMs are created; sourced by /init after lib.sh.
+
+FAILSLAB=/sys/kernel/debug/failslab
+
+# failslab_aim: fail only allocations with s2attr's .text on the stack
+# (its size, from the module file, is in s2attr.text-size), sleeping ones
+# too, none yet.
+failslab_aim() {
+	start=$(cat /sys/module/s2attr/sections/.text) &&
+	size=$(cat $MODS/s2attr.text-size) &&
+	echo 0 >$FAILSLAB/probability &&
+	echo "$start" >$FAILSLAB/require-start &&
+	printf '0x%x\n' $((start + size)) >$FAILSLAB/require-end &&
+	echo N >$FAILSLAB/ignore-gfp-wait &&
+	echo 0 >$FAILSLAB/verbose &&
+	echo 0 >$FAILSLAB/space &&
+	echo 1 >$FAILSLAB/interval &&
+	echo 100000 >$FAILSLAB/times
+}
+
+plan_failslab() {
+	load_test_modules
+	check "failslab is available" test -d $FAILSLAB || return
+	kmemleak_clear
+	check "insmod s2attr default_enabled=1" \
+		insmod $MODS/s2attr.ko default_enabled=1 || return
+	# A policy, so that matching it allocates too.
+	check "a policy that enables every VM" sh -c "echo enable >$SYS/policy"
+	check "failslab aimed at s2attr's text" failslab_aim
+	for p in 100 50 10; do
+		echo $p >$FAILSLAB/probability
+		vmm s2attr_failslab failslab
+	done
+	echo 0 >$FAILSLAB/probability
+	check "no VM is left in $SYS/vms" test -z "$(ls $SYS/vms)"
+	# With the injection off, s2attr works as before.
+	vmm s2attr_types default
+	check "rmmod s2attr" rmmod s2attr
+	kmemleak_check
+}
