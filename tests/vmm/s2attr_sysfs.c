@@ -145,7 +145,7 @@ static void case_trace(void)
 
 	buf = trace_read();
 	snprintf(needle, sizeof(needle), "vm=%s ipa=0x%llx pfn=0x%llx attridx=0 ",
-		 t.name, REGION_GPA, (provider_base() + kind_offset[WB]) >> 12);
+		 t.name, REGION_GPA, (provider_base() + kind_offset[WB]) >> host_page_shift);
 	first_ok = strstr(buf, needle) != NULL;
 	snprintf(needle, sizeof(needle), "vm=%s ipa=0x", t.name);
 	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
