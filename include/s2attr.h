@@ -109,7 +109,13 @@ struct s2attr_vm {
 	struct rcu_head		rcu;
 };
 
-/* Limits of the policy: rules, and the lengths of their values. */
+/*
+ * Limits of the policy: the size of a write, rules, and the lengths of
+ * their values.  A write is at most one 4 KiB page, whatever the host's
+ * page size, so that a policy means the same on every host and its
+ * normalised form always fits the page sysfs shows it in.
+ */
+#define S2ATTR_POLICY_MAX	4096
 #define S2ATTR_RULES_MAX	32
 #define S2ATTR_EXE_LEN		256
 #define S2ATTR_GUEST_LEN	64

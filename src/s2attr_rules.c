@@ -120,8 +120,9 @@ static int s2attr_rule_parse(const char *p, size_t len, struct s2attr_rule *rule
  *
  * One rule per line, blank lines allowed; see the ABI file for the syntax.
  * Anything else, an embedded NUL or more than S2ATTR_RULES_MAX rules fails
- * the whole input.  A write of PAGE_SIZE bytes or more is refused, as
- * sysfs would have cut it: the policy is never the first page of a file.
+ * the whole input.  A write of S2ATTR_POLICY_MAX (4 KiB) bytes or more is
+ * refused, on every host: with 4 KiB pages sysfs would have cut it, and
+ * the policy is never the first page of a file.
  *
  * Return: the rules, to be freed with kvfree(), or ERR_PTR(-EINVAL) or
  * ERR_PTR(-ENOMEM).
@@ -132,7 +133,7 @@ struct s2attr_rules *s2attr_rules_parse(const char *buf, size_t count)
 	const char *end = buf + count;
 	const char *eol;
 
-	if (count >= PAGE_SIZE || memchr(buf, '\0', count))
+	if (count >= S2ATTR_POLICY_MAX || memchr(buf, '\0', count))
 		return ERR_PTR(-EINVAL);
 	rules = kvzalloc(sizeof(*rules), GFP_KERNEL);
 	if (!rules)

@@ -215,6 +215,27 @@ static void s2attr_kunit_rules_parse(struct kunit *test)
 	kvfree(rules);
 }
 
+/*
+ * A write of 4095 bytes is parsed, one of 4096 refused, whatever the page
+ * size: blank lines around one rule.
+ */
+static void s2attr_kunit_rules_size(struct kunit *test)
+{
+	struct s2attr_rules *rules;
+	char *buf;
+
+	buf = kunit_kmalloc(test, S2ATTR_POLICY_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, '\n', S2ATTR_POLICY_MAX);
+	memcpy(buf, "enable", 6);
+
+	rules = s2attr_rules_parse(buf, S2ATTR_POLICY_MAX - 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rules));
+	KUNIT_EXPECT_EQ(test, rules->nr, 1);
+	kvfree(rules);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(s2attr_rules_parse(buf, S2ATTR_POLICY_MAX)), -EINVAL);
+}
+
 /* The values of the rule the parser filled in. */
 static void s2attr_kunit_rules_values(struct kunit *test)
 {
@@ -274,6 +295,7 @@ static struct kunit_case s2attr_kunit_cases[] = {
 	KUNIT_CASE_PARAM(s2attr_kunit_decide, s2attr_kunit_rows_gen_params),
 	KUNIT_CASE_PARAM(s2attr_kunit_parse, s2attr_kunit_inputs_gen_params),
 	KUNIT_CASE_PARAM(s2attr_kunit_rules_parse, s2attr_kunit_rules_gen_params),
+	KUNIT_CASE(s2attr_kunit_rules_size),
 	KUNIT_CASE(s2attr_kunit_rules_values),
 	KUNIT_CASE_PARAM(s2attr_kunit_argv_guest, s2attr_kunit_argvs_gen_params),
 	{}
