@@ -23,6 +23,8 @@ cpus_for() {
 	awk -v p="$1" '!/^#/ && NF && (p == "4k" || $7 == p) { print $1 }' \
 		"$S2ATTR_TOP/scripts/cpus.conf"
 }
+# cpu_ops CPU: "ops" if the operators' plans run on that CPU model.
+cpu_ops() { awk -v c="$1" '!/^#/ && $1 == c { print $8 }' "$S2ATTR_TOP/scripts/cpus.conf"; }
 logs=$S2ATTR_BUILD/logs
 # same_dump PREFIX DIR A B: the descriptors of two runs are identical.
 same_dump() {
@@ -50,27 +52,31 @@ run_matrix() {
 
 	# The QEMU runs of the CPU models, S2ATTR_JOBS at a time (default:
 	# one per host core; a guest keeps about one core busy), collected in
-	# the matrix's order.
+	# the matrix's order.  Each input line is "CPU OPS".
 	for cpu in $cpus; do
 		dir=$logs/$name-$cpu
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		echo "$cpu"
-	done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -I{} sh -c '
-		for plan in stock policy_stock; do
-			"$0/scripts/qemu.sh" "$1" {} $plan "$3/$4-{}/$plan.log"
+		echo "$cpu $(cpu_ops "$cpu")"
+	done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
+		top=$1 stock=$2 shim=$3 dir=$4-$5 cpu=$5 plans=
+		[ "$6" != ops ] || plans=1
+		for plan in stock ${plans:+policy_stock}; do
+			"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
 		done
-		for plan in shim policy qemu; do
-			"$0/scripts/qemu.sh" "$2" {} $plan "$3/$4-{}/$plan.log"
-		done' \
-		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs" "$name"
+		for plan in shim ${plans:+policy qemu}; do
+			"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
+		done' sh \
+		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs/$name"
 	for cpu in $cpus; do
 		dir=$logs/$name-$cpu
 		collect "$dir/stock.log" "$name/$cpu/stock"
-		collect "$dir/policy_stock.log" "$name/$cpu/stock"
 		collect "$dir/shim.log" "$name/$cpu"
-		collect "$dir/policy.log" "$name/$cpu/policy"
-		collect "$dir/qemu.log" "$name/$cpu/qemu"
+		if [ "$(cpu_ops "$cpu")" = ops ]; then
+			collect "$dir/policy_stock.log" "$name/$cpu/stock"
+			collect "$dir/policy.log" "$name/$cpu/policy"
+			collect "$dir/qemu.log" "$name/$cpu/qemu"
+		fi
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled
 	done
