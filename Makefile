@@ -12,7 +12,9 @@
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
-#   make pkgtest [PAGES=64K]         DKMS and Debian package, the real flow
+#   make pkgtest [PAGES=4K|64K]      DKMS and Debian package, the real flow,
+#                                    with the 4 KiB- and the 64 KiB-page
+#                                    kernel (PAGES: only that one)
 #   make shim-applies                the shim against every archive version
 
 SERIES	?= 6.12
@@ -65,7 +67,7 @@ check-full: deps
 	S2ATTR_PAGES="4k 64k" scripts/check.sh
 
 pkgtest: deps
-	scripts/pkgtest.sh $(SERIES) $(if $(filter 64K,$(PAGES)),64k)
+	scripts/pkgtest.sh $(SERIES) $(if $(filter file,$(origin PAGES)),4k 64k,$(if $(filter 64K,$(PAGES)),64k,4k))
 
 stress: deps
 	scripts/stress.sh $(SECONDS)

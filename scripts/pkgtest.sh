@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# pkgtest.sh [SERIES [VARIANT]]: s2attr-dkms and s2attr-tools through the
-# flow a kernel vendor and a host administrator follow.  The shimmed test
-# kernel of SERIES (VARIANT 64k: its 64 KiB-page kernel, release
-# "-s2attr-64k") is packaged by the kernel's own "make bindeb-pkg" and
+# pkgtest.sh [SERIES [PAGES...]]: s2attr-dkms and s2attr-tools through the
+# flow a kernel vendor and a host administrator follow, for each of the
+# shimmed test kernels of SERIES with PAGES 4k and 64k (default: both;
+# 64k is the 64 KiB-page kernel, release "-s2attr-64k").  Each kernel is
+# packaged by the kernel's own "make bindeb-pkg" and
 # s2attr by dpkg-buildpackage (for arm64); both are installed in an arm64
 # Debian 12 root filesystem (debootstrap; its arm64 programs run on this
 # host through qemu-user and binfmt_misc), where Debian's dkms must build
@@ -30,21 +31,32 @@ set -euo pipefail
 . "$(dirname "$0")/results.sh"
 
 series=${1:-6.12}
-variant=${2:-}
-case "$variant" in ""|64k) ;; *) die "VARIANT is 64k or nothing, not '$variant'" ;; esac
+shift || true
+pages_list=${*:-4k 64k}
+for p in $pages_list; do
+	case "$p" in 4k|64k) ;; *) die "PAGES is 4k or 64k, not '$p'" ;; esac
+done
 cpus=${S2ATTR_PKGTEST_CPUS:-neoverse-n2}
 # The host's own Debian mirror, as its apt sources name it.
 mirror=$(debian_mirror)
 suite=bookworm
 
-tree=$(ktree "$series" "$variant")
-stock=$(ktree "$series" "${variant:+$variant-}stock")
-initrd=$S2ATTR_BUILD/out/$(basename "$tree")/initramfs.cpio.gz
 pkg=$S2ATTR_BUILD/pkg
-logs=$pkg/logs-$(basename "$tree")
+logs=$pkg/logs
 root=$pkg/rootfs
-kdebs=$pkg/kernel-$(basename "$tree")
-stockhdr=$pkg/stock-headers-$(basename "$tree")
+
+# use_kernel PAGES: the kernel the following steps package and test.
+use_kernel() {
+	variant=
+	[ "$1" = 4k ] || variant=$1
+	tree=$(ktree "$series" "$variant")
+	stock=$(ktree "$series" "${variant:+$variant-}stock")
+	initrd=$S2ATTR_BUILD/out/$(basename "$tree")/initramfs.cpio.gz
+	logs=$pkg/logs-$(basename "$tree")
+	kdebs=$pkg/kernel-$(basename "$tree")
+	stockhdr=$pkg/stock-headers-$(basename "$tree")
+	mkdir -p "$logs"
+}
 rootfs_tar=$pkg/rootfs-$suite-arm64.tar
 read -r -a kargs <<<"$(kmake_args)"
 
@@ -441,17 +453,53 @@ qemu_plan() {
 	nok=$(grep -c '^ok ' <<<"$tap" || true)
 	nnot=$(grep -c '^not ok ' <<<"$tap" || true)
 	if [ "$nok" -gt 0 ] && [ "$nnot" -eq 0 ] && grep -q '^S2ATTR-END' "$log.txt"; then
-		result PASS "QEMU $cpu: the packaged kernel with the dkms-built s2attr.ko passes plan $plan ($nok ok, 0 not ok)"
+		result PASS "$name: QEMU $cpu: the packaged kernel with the dkms-built s2attr.ko passes plan $plan ($nok ok, 0 not ok)"
 	else
-		result FAIL "QEMU $cpu: plan $plan with the dkms-built s2attr.ko: $nok ok, $nnot not ok (see ${log#"$S2ATTR_TOP"/}.txt)"
+		result FAIL "$name: QEMU $cpu: plan $plan with the dkms-built s2attr.ko: $nok ok, $nnot not ok (see ${log#"$S2ATTR_TOP"/}.txt)"
 		grep '^not ok ' <<<"$tap" | head -n 10 | sed 's/^/    /'
 	fi
 	if grep -Ev '^(ok|not ok) ' "$log.txt" | grep -Eq "$SPLAT"; then
-		result FAIL "QEMU $cpu, plan $plan: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
+		result FAIL "$name: QEMU $cpu, plan $plan: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
 		grep -Ev '^(ok|not ok) ' "$log.txt" | grep -E -m5 "$SPLAT" | sed 's/^/    /'
 	else
-		result PASS "QEMU $cpu, plan $plan: no kernel splat"
+		result PASS "$name: QEMU $cpu, plan $plan: no kernel splat"
 	fi
+}
+
+# kernel_flow: the packages with one kernel (use_kernel), from a fresh
+# root filesystem: the vendor packages the kernel, the administrator
+# installs s2attr-dkms and the kernel, dkms builds s2attr.ko, the kernel
+# boots with it, and removal leaves nothing.
+kernel_flow() {
+	local name cpu plan
+	name=$(basename "$tree")
+	name=${name#linux-}
+	step "$name: test kernels and initramfs (make check's)" test_kernels
+	krel=$(cat "$tree/include/config/kernel.release")
+	step "$name: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
+	step "$name: the stock tree's headers, without the shim" stock_headers
+	step "$name: fresh root filesystem, uname -m is aarch64" fresh_rootfs
+
+	step "$name: s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
+	check "$name: s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
+	check "$name: s2attr-tools: s2attrctl, the policy and modprobe.d conffiles, the udev rule; the shipped policy checks" \
+		tools_installed
+	check "$name: s2attrctl on a kernel without the shim (this host's): one line naming it, exit 1" \
+		tools_no_shim
+	check "$name: dkms build on a kernel without the shim (headers from the kernel's own packaging) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
+		dkms_excluded "$noshim_hdr"
+	check "$name: dkms build on a kernel without the shim (headers with .config) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
+		noshim_with_config
+	step "$name: installing the shimmed kernel's packages makes dkms build and install s2attr.ko for it (AUTOINSTALL)" autoinstall
+	step "$name: the dkms-built s2attr.ko in the test initramfs, the kernel from its package" boot_image
+	for cpu in $cpus; do
+		for plan in shim pkg qemu; do
+			qemu_plan "$cpu" "$plan"
+		done
+	done
+	check "$name: dkms remove --all and purging s2attr-dkms and s2attr-tools leave nothing of s2attr" remove_all
+	check "$name: installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
+	check "$name: purging s2attr-dkms alone leaves nothing of s2attr" purge
 }
 
 # The whole run is one function, read before it starts: editing this file
@@ -465,12 +513,6 @@ main() {
 
 	step "host tools for packaging (apt-get, only what is missing)" host_deps
 	step "binfmt_misc runs arm64 programs through qemu-aarch64" binfmt_aarch64
-	name=$(basename "$tree")
-	name=${name#linux-}
-	step "$name: test kernels and initramfs (make check's)" test_kernels
-	krel=$(cat "$tree/include/config/kernel.release")
-	step "$name: make bindeb-pkg packages the shimmed kernel $krel (config unchanged)" kernel_debs
-	step "$name: the stock tree's headers, without the shim" stock_headers
 	step "dpkg-buildpackage builds s2attr-dkms_${debver}_all.deb and s2attr-tools_${debver}_arm64.deb" dkms_deb
 	if lintian_out=$(lintian_deb 2>&1); then
 		result PASS "lintian: no errors on s2attr-dkms and s2attr-tools"
@@ -479,28 +521,10 @@ main() {
 	fi
 	[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
 	step "arm64 Debian $suite root filesystem with dkms (debootstrap under qemu-user)" rootfs_tarball
-	step "fresh root filesystem, uname -m is aarch64" fresh_rootfs
-
-	step "s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
-	check "s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
-	check "s2attr-tools: s2attrctl, the policy and modprobe.d conffiles, the udev rule; the shipped policy checks" \
-		tools_installed
-	check "s2attrctl on a kernel without the shim (this host's): one line naming it, exit 1" \
-		tools_no_shim
-	check "dkms build on a kernel without the shim (headers from the kernel's own packaging) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
-		dkms_excluded "$noshim_hdr"
-	check "dkms build on a kernel without the shim (headers with .config) is excluded, naming CONFIG_KVM_S2ATTR_HOOK" \
-		noshim_with_config
-	step "installing the shimmed kernel's packages makes dkms build and install s2attr.ko for it (AUTOINSTALL)" autoinstall
-	step "the dkms-built s2attr.ko in the test initramfs, the kernel from its package" boot_image
-	for cpu in $cpus; do
-		for plan in shim pkg qemu; do
-			qemu_plan "$cpu" "$plan"
-		done
+	for p in $pages_list; do
+		use_kernel "$p"
+		kernel_flow
 	done
-	check "dkms remove --all and purging s2attr-dkms and s2attr-tools leave nothing of s2attr" remove_all
-	check "installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
-	check "purging s2attr-dkms alone leaves nothing of s2attr" purge
 	finish
 }
 
