@@ -10,8 +10,9 @@
  *   tracked, disabled     the policy could not be matched: Device
  *   stock                 no directory (its state or directory could not
  *                         be allocated): Device, as stock KVM maps it
- * and, with every allocation failing (probability 100), every VM is stock.
- * In all cases the memslot is taken and the guest runs.
+ * and, with every allocation failing (probability 100), every VM is stock;
+ * with none (probability 0, after the others), every VM is enabled.  In
+ * all cases the memslot is taken and the guest runs.
  *
  * Suite: failslab.
  */
@@ -69,11 +70,16 @@ static void case_failslab(void)
 	}
 	test_result(!bad, "failslab %lu%%: %u VMs each whole: %u stock, %u tracked disabled, %u enabled\n",
 		    probability, FS_VMS, n[0], n[1], n[2]);
-	/* Every VM's first allocation fails at 100 %; some do at less. */
+	/* Every VM's first allocation fails at 100 %, some do at less. */
 	times -= failslab_param("times");
-	test_result(times >= (probability == 100 ? FS_VMS : 1),
-		    "failslab %lu%%: %lu of s2attr's allocations failed\n",
-		    probability, times);
+	if (probability)
+		test_result(times >= (probability == 100 ? FS_VMS : 1),
+			    "failslab %lu%%: %lu of s2attr's allocations failed\n",
+			    probability, times);
+	else
+		test_result(!times && n[2] == FS_VMS,
+			    "failslab off: no allocation failed (%lu), every VM enabled\n",
+			    times);
 	if (probability == 100)
 		test_result(n[0] == FS_VMS,
 			    "failslab 100%%: every VM is left to stock KVM\n");
