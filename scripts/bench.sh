@@ -21,7 +21,7 @@ series=${S2ATTR_BENCH_SERIES:-6.12}
 csv=$S2ATTR_BUILD/bench.csv
 samples=$S2ATTR_BUILD/bench-samples.csv
 
-"$S2ATTR_TOP/scripts/kernel.sh" "$series" >"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
+build_kernel "$series" >"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
 	die "kernel build failed, see build/bench-build.log"
 "$S2ATTR_TOP/scripts/build-tests.sh" "$series" >>"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
 	die "test build failed, see build/bench-build.log"
