@@ -11,6 +11,8 @@
 #   make check-full                  make check, and the 64 KiB-page matrix
 #   make mutate                      mutation check of the KUnit suite
 #   make bench                       fault-path benchmark, build/bench.csv
+#   make refcompare                  stage-2 leaves: s2attr against the
+#                                    reference kernel (upstream 6.17's logic)
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
 #   make pkgtest [PAGES=4K|64K]      DKMS and Debian package, the real flow,
 #                                    with the 4 KiB- and the 64 KiB-page
@@ -34,7 +36,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules s2attrctl clean deps kernel demo check check-full mutate bench stress pkgtest shim-applies
+.PHONY: all modules s2attrctl clean deps kernel demo check check-full mutate bench refcompare stress pkgtest shim-applies
 
 all: modules
 
@@ -74,6 +76,9 @@ stress: deps
 
 bench: deps
 	scripts/bench.sh
+
+refcompare: deps
+	scripts/refcompare.sh
 
 shim-applies: deps
 	scripts/shim-applies.sh

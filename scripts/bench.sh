@@ -7,7 +7,8 @@
 # loaded, loaded with the VM not enabled, VM enabled.  Prints the median
 # time per stage-2 fault, the min-max, the ratios to stock, the cost of
 # one decision measured in the kernel, and the fault count of the region
-# with 4 KiB and with 2 MiB stage-1 leaves; writes build/bench.csv.
+# with 4 KiB and with 2 MiB stage-1 leaves; writes build/bench.csv.  Then
+# the stage-2 blocks benchmark (below), build/bench-blocks.csv.
 #
 # It runs twice.  First on the wall clock, as QEMU TCG runs on this host,
 # where other tenants of the machine add noise.  Then with -icount, where
@@ -21,7 +22,7 @@ series=${S2ATTR_BENCH_SERIES:-6.12}
 csv=$S2ATTR_BUILD/bench.csv
 samples=$S2ATTR_BUILD/bench-samples.csv
 
-"$S2ATTR_TOP/scripts/kernel.sh" "$series" >"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
+build_kernel "$series" >"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
 	die "kernel build failed, see build/bench-build.log"
 "$S2ATTR_TOP/scripts/build-tests.sh" "$series" >>"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
 	die "test build failed, see build/bench-build.log"
@@ -68,4 +69,75 @@ for clock in ${S2ATTR_BENCH_CLOCKS:-wall icount}; do
 			       small, huge, huge ? small / huge : 0
 		}' "$log.data"
 done
-note "CSV: ${csv#"$S2ATTR_TOP"/}, every sample: ${samples#"$S2ATTR_TOP"/}"
+
+# Stage-2 blocks: the stage-2 faults and instructions (-icount) to write
+# every page of memory the host maps with pages (the nvgrace-shaped
+# provider), 256 MiB with 4 KiB pages and 1 GiB with 64 KiB pages, on the
+# stock kernel (the shimmed one without s2attr), the reference kernel
+# (upstream 6.17's own logic: kernel.sh SERIES ref) and with s2attr and
+# every VM enabled; the HVA aligned with the IPA modulo the block (blocks
+# possible) and one page off (pages only).  64 KiB pages only where that
+# kernel is built (make kernel PAGES=64K; its reference: kernel.sh SERIES
+# 64k-ref): this script builds only the 4 KiB ones.
+blocks_csv=$S2ATTR_BUILD/bench-blocks.csv
+blocks_data=$S2ATTR_BUILD/logs/bench-blocks.data
+build_kernel "$series" ref >>"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
+	die "reference kernel build failed, see build/bench-build.log"
+: >"$blocks_data"
+for v in "" ref 64k 64k-ref; do
+	tree=$(ktree "$series" "$v")
+	log=$S2ATTR_BUILD/logs/bench-blocks${v:+-$v}.log
+	if [ ! -f "$tree/vmlinux" ]; then
+		echo "skip: ${tree#"$S2ATTR_TOP"/} is not built (scripts/kernel.sh $series $v): no row for it" |
+			tee -a "$blocks_data"
+		continue
+	fi
+	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" $v >>"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
+		die "test build for ${tree#"$S2ATTR_TOP"/} failed, see build/bench-build.log"
+	note "stage-2 blocks: $(basename "$tree"), -icount"
+	S2ATTR_QEMU_ICOUNT=1 S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=1800 \
+		"$S2ATTR_TOP/scripts/qemu.sh" "$tree" neoverse-n2 blocks_bench "$log" ||
+		die "the benchmark guest did not finish, see ${log#"$S2ATTR_TOP"/}"
+	! tr -d '\r' <"$log" | grep '^not ok' || die "a benchmark case failed, see ${log#"$S2ATTR_TOP"/}"
+	tr -d '\r' <"$log" | sed -n 's/^bench: blocks,//p' >>"$blocks_data"
+done
+echo "config,page_kib,region_mib,hva,faults,instructions" >"$blocks_csv"
+grep -v '^skip: ' "$blocks_data" >>"$blocks_csv" || true
+awk -F, -v series="$series" '
+	BEGIN { n = 0; ns = 0 }
+	/^skip: / { skips[ns++] = substr($0, 7); next }
+	{
+		name[n] = $1; page[n] = $2; mib[n] = $3; hva[n] = $4; f[n] = $5; ins[n] = $6
+		key[$1 "," $2 "," $4] = n++
+	}
+	function ratio(a, b) { return b ? a / b : 0 }
+	END {
+		printf "\nLinux %s, QEMU TCG -cpu neoverse-n2, -icount: write every page of memory the host maps with pages\n", series
+		printf "(median of 3 runs after one warm-up; a stage-2 leaf is a stage-2 fault)\n\n"
+		printf "| %5s | %6s | %-14s | %9s | %14s | %14s | %10s | %12s |\n", "page", "region", "configuration", "HVA", "stage-2 faults", "instructions", "per fault", "vs reference"
+		printf "| %5s | %6s | %-14s | %9s | %14s | %14s | %10s | %12s |\n", "---", "---", "---", "---", "---", "---", "---", "---"
+		for (i = 0; i < n; i++) {
+			r = key["reference," page[i] "," hva[i]]
+			vs = r != "" ? sprintf("%.4f", ratio(ins[i], ins[r])) : "-"
+			printf "| %3d K | %4d M | %-14s | %9s | %14d | %14d | %10.0f | %12s |\n", page[i], mib[i], name[i], hva[i],
+			       f[i], ins[i], ratio(ins[i], f[i]), vs
+		}
+		printf "\n"
+		for (p = 4; p <= 64; p *= 16) {
+			s = key["s2attr enabled," p ",aligned"]; r = key["reference," p ",aligned"]
+			if (s != "" && r != "")
+				printf "%d KiB pages, s2attr enabled: %.0fx fewer stage-2 faults and %.0fx fewer instructions than the reference\n",
+				       p, ratio(f[r], f[s]), ratio(ins[r], ins[s])
+			t = key["stock," p ",aligned"]
+			if (s != "" && r == "" && t != "")
+				printf "%d KiB pages, s2attr enabled: %.0fx fewer stage-2 faults and %.0fx fewer instructions than stock (no reference kernel)\n",
+				       p, ratio(f[t], f[s]), ratio(ins[t], ins[s])
+			s = key["s2attr enabled," p ",unaligned"]; r = key["reference," p ",unaligned"]
+			if (s != "" && r != "")
+				printf "%d KiB pages, pages only: s2attr enabled takes %.4fx the reference'"'"'s instructions per fault\n",
+				       p, ratio(ins[s] / f[s], ins[r] / f[r])
+		}
+		for (i = 0; i < ns; i++)
+			print "skip: " skips[i]
+	}' "$blocks_data"
+note "CSV: ${csv#"$S2ATTR_TOP"/}, ${blocks_csv#"$S2ATTR_TOP"/}, every sample: ${samples#"$S2ATTR_TOP"/}"

@@ -10,6 +10,7 @@
 #   S2ATTR_PAGES="4k 64k"      page sizes (default: 4k; make check-full: both)
 #   S2ATTR_CPUS="cortex-a710"  CPU models to test (default: all of
 #                              cpus.conf; with 64 KiB pages, those marked 64k)
+#   S2ATTR_PREBUILT=1          use the kernel trees as they are (lib.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -43,8 +44,8 @@ run_matrix() {
 	local s=$1 p=$2 v='' name=$1 cpus cpu dir
 	[ "$p" = 4k ] || { v=$p; name=$s-$p; }
 	cpus=$(cpus_for "$p")
-	step "$name: build the shimmed test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" "$v" || return
-	step "$name: build the stock test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$s" "${v:+$v-}stock" || return
+	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
+	step "$name: build the stock test kernel" build_kernel "$s" "${v:+$v-}stock" || return
 	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
 	step "$name: build the stock test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
 	step "$name: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \

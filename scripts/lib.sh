@@ -25,6 +25,20 @@ kmake_args() {
 
 ktree() { echo "$S2ATTR_BUILD/linux-$1${2:+-$2}"; }
 
+# build_kernel SERIES [VARIANT]: scripts/kernel.sh; with S2ATTR_PREBUILT=1
+# only a check that the tree is built, for trees that another checkout
+# builds and shares (build/linux-* as links): kernel.sh would re-patch them.
+build_kernel() {
+	local tree
+	tree=$(ktree "$1" "${2:-}")
+	if [ "${S2ATTR_PREBUILT:-0}" = 1 ]; then
+		[ -f "$tree/vmlinux" ] || die "S2ATTR_PREBUILT=1: no built kernel at $tree"
+		note "S2ATTR_PREBUILT=1: using ${tree#"$S2ATTR_TOP"/} as it is"
+		return 0
+	fi
+	"$S2ATTR_TOP/scripts/kernel.sh" "$@"
+}
+
 # series_version SERIES: the version of SERIES' source package installed.
 series_version() {
 	dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$(series_field "$1" 2)" \

@@ -23,7 +23,7 @@ logs=$S2ATTR_BUILD/logs
 dir=$logs/stress-$series
 mkdir -p "$dir"
 
-step "$series: build the debug test kernel" "$S2ATTR_TOP/scripts/kernel.sh" "$series" debug &&
+step "$series: build the debug test kernel" build_kernel "$series" debug &&
 step "$series: build the debug test programs" \
 	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" debug &&
 {

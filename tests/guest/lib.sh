@@ -9,7 +9,7 @@
 MODS=/lib/modules
 SYS=/sys/kernel/s2attr
 # The test programs that a suite runs through, in this order.
-PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest s2attr_nvgrace"
+PROGS="s2attr_types s2attr_refusals s2attr_sysfs s2attr_lifetime s2attr_huge s2attr_guest s2attr_nvgrace s2attr_blocks"
 
 ok() { echo "ok 0 $*"; }
 not_ok() { echo "not ok 0 $*"; }

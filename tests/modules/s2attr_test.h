@@ -19,6 +19,19 @@
  */
 #define S2ATTR_PFNMAP_DEV_PREFIX	"/dev/s2attr_pfnmap_"
 
+/*
+ * The nvgrace-shaped provider (s2attr_test_nvgrace): /dev/s2attr_nvgrace_
+ * usemem and resmem as nvgrace-gpu maps them, and for the stage-2 block
+ * tests one device per shape of the host's page table, contig, hole, swap,
+ * prot and ro, which map all of its memory (the mmap offset is the offset
+ * into it) and differ from a contiguous cacheable mapping in page
+ * S2ATTR_NVGRACE_ODD_PAGE of the VMA only: hole leaves it unmapped, swap
+ * swaps its PFN with the next page's, prot maps it write-combine, ro
+ * read-only.
+ */
+#define S2ATTR_NVGRACE_DEV_PREFIX	"/dev/s2attr_nvgrace_"
+#define S2ATTR_NVGRACE_ODD_PAGE		7
+
 /* The stage-2 oracle: /dev/s2attr_oracle. */
 struct s2attr_oracle_query {
 	__s32	vm_fd;		/* in: a KVM VM fd of the calling process */

@@ -13,7 +13,19 @@
  * The whole request is mapped at mmap() time with remap_pfn_range(), which
  * leaves page-sized stage-1 entries, and vm_pgoff is then set to the start
  * PFN, as nvgrace_gpu_mmap() does.  The mmap offset is the offset into the
- * region.  Test-only.
+ * region.
+ *
+ * For the stage-2 block tests, the same mapping of all of the memory
+ * (usemem and resmem, so that the tests find two blocks at 64 KiB pages)
+ * in the shapes of S2ATTR_NVGRACE_DEV_PREFIX (s2attr_test.h):
+ *
+ *   /dev/s2attr_nvgrace_contig	cacheable, every page, contiguous PFNs
+ *   /dev/s2attr_nvgrace_hole	page S2ATTR_NVGRACE_ODD_PAGE not mapped
+ *   /dev/s2attr_nvgrace_swap	that page and the next with their PFNs swapped
+ *   /dev/s2attr_nvgrace_prot	that page write-combine, the VMA cacheable
+ *   /dev/s2attr_nvgrace_ro	that page read-only, the VMA writable
+ *
+ * Test-only.
  */
 
 #include <linux/io.h>
@@ -21,6 +33,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+
+#include "s2attr_test.h"
 
 static unsigned long s2attr_nv_base;
 module_param_named(base, s2attr_nv_base, ulong, 0444);
@@ -104,6 +118,99 @@ static const struct file_operations s2attr_nv_fops = {
 	.mmap	= s2attr_nv_mmap,
 };
 
+/*
+ * The block tests' shapes: how the host's page table differs from a
+ * contiguous cacheable mapping, in page S2ATTR_NVGRACE_ODD_PAGE of the VMA.
+ */
+enum s2attr_nv_shape {
+	S2ATTR_NV_CONTIG,	/* it does not */
+	S2ATTR_NV_HOLE,		/* the page is not mapped */
+	S2ATTR_NV_SWAP,		/* its PFN and the next page's are swapped */
+	S2ATTR_NV_PROT,		/* the page is write-combine */
+	S2ATTR_NV_RO,		/* the page is read-only */
+	S2ATTR_NV_NR_SHAPES,
+};
+
+static struct miscdevice s2attr_nv_shape_devs[S2ATTR_NV_NR_SHAPES] = {
+	[S2ATTR_NV_CONTIG]	= { .name = "s2attr_nvgrace_contig" },
+	[S2ATTR_NV_HOLE]	= { .name = "s2attr_nvgrace_hole" },
+	[S2ATTR_NV_SWAP]	= { .name = "s2attr_nvgrace_swap" },
+	[S2ATTR_NV_PROT]	= { .name = "s2attr_nvgrace_prot" },
+	[S2ATTR_NV_RO]		= { .name = "s2attr_nvgrace_ro" },
+};
+
+/* Map @npages pages of @vma from page @idx on to the PFNs from @pfn on. */
+static int s2attr_nv_remap(struct vm_area_struct *vma, unsigned long idx,
+			   unsigned long npages, unsigned long pfn, pgprot_t prot)
+{
+	if (!npages)
+		return 0;
+	return remap_pfn_range(vma, vma->vm_start + idx * PAGE_SIZE, pfn,
+			       npages * PAGE_SIZE, prot);
+}
+
+/* The odd page of @shape, whose PFN is @pfn if mapped contiguously. */
+static int s2attr_nv_remap_odd(struct vm_area_struct *vma,
+			       enum s2attr_nv_shape shape, unsigned long pfn)
+{
+	unsigned long odd = S2ATTR_NVGRACE_ODD_PAGE;
+	pgprot_t prot = vma->vm_page_prot;
+
+	switch (shape) {
+	case S2ATTR_NV_HOLE:
+		return 0;
+	case S2ATTR_NV_SWAP:
+		return s2attr_nv_remap(vma, odd, 1, pfn + 1, prot) ?:
+		       s2attr_nv_remap(vma, odd + 1, 1, pfn, prot);
+	case S2ATTR_NV_PROT:
+		prot = pgprot_writecombine(prot);
+		break;
+	case S2ATTR_NV_RO:
+		prot = vm_get_page_prot(vma->vm_flags & ~VM_WRITE);
+		break;
+	default:
+		break;
+	}
+	return s2attr_nv_remap(vma, odd, 1, pfn, prot);
+}
+
+static int s2attr_nv_shape_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct miscdevice *misc = file->private_data;
+	enum s2attr_nv_shape shape = misc - s2attr_nv_shape_devs;
+	unsigned long odd = S2ATTR_NVGRACE_ODD_PAGE, npages = vma_pages(vma);
+	unsigned long start_pfn, end, rest;
+	int ret;
+
+	if (check_add_overflow(vma->vm_pgoff, npages, &end) ||
+	    end > PHYS_PFN(s2attr_nv_size))
+		return -EINVAL;
+	/* The odd page, and for swap the page after it, are inside the VMA */
+	if (shape != S2ATTR_NV_CONTIG && npages < odd + 2)
+		return -EINVAL;
+
+	start_pfn = PHYS_PFN(s2attr_nv_base) + vma->vm_pgoff;
+	if (shape == S2ATTR_NV_CONTIG) {
+		ret = s2attr_nv_remap(vma, 0, npages, start_pfn, vma->vm_page_prot);
+	} else {
+		rest = shape == S2ATTR_NV_SWAP ? odd + 2 : odd + 1;
+		ret = s2attr_nv_remap(vma, 0, odd, start_pfn, vma->vm_page_prot) ?:
+		      s2attr_nv_remap(vma, rest, npages - rest, start_pfn + rest,
+				      vma->vm_page_prot) ?:
+		      s2attr_nv_remap_odd(vma, shape, start_pfn + odd);
+	}
+	if (ret)
+		return ret;
+
+	vma->vm_pgoff = start_pfn;
+	return 0;
+}
+
+static const struct file_operations s2attr_nv_shape_fops = {
+	.owner	= THIS_MODULE,
+	.mmap	= s2attr_nv_shape_mmap,
+};
+
 /* The memory must be outside the linear map, as GPU memory is. */
 static int s2attr_nv_check_memory(void)
 {
@@ -132,6 +239,29 @@ static void s2attr_nv_unregister(int n)
 		misc_deregister(&s2attr_nv_regions[n].misc);
 }
 
+static void s2attr_nv_unregister_shapes(int n)
+{
+	while (n--)
+		misc_deregister(&s2attr_nv_shape_devs[n]);
+}
+
+static int s2attr_nv_register_shapes(void)
+{
+	int i, ret;
+
+	for (i = 0; i < S2ATTR_NV_NR_SHAPES; i++) {
+		s2attr_nv_shape_devs[i].minor = MISC_DYNAMIC_MINOR;
+		s2attr_nv_shape_devs[i].fops = &s2attr_nv_shape_fops;
+		s2attr_nv_shape_devs[i].mode = 0666;
+		ret = misc_register(&s2attr_nv_shape_devs[i]);
+		if (ret) {
+			s2attr_nv_unregister_shapes(i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int __init s2attr_nv_init(void)
 {
 	int i, ret;
@@ -154,6 +284,9 @@ static int __init s2attr_nv_init(void)
 		if (ret)
 			goto unregister;
 	}
+	ret = s2attr_nv_register_shapes();
+	if (ret)
+		goto unregister;
 	return 0;
 
 unregister:
@@ -163,11 +296,12 @@ unregister:
 
 static void __exit s2attr_nv_exit(void)
 {
+	s2attr_nv_unregister_shapes(S2ATTR_NV_NR_SHAPES);
 	s2attr_nv_unregister(S2ATTR_NV_NR_REGIONS);
 }
 
 module_init(s2attr_nv_init);
 module_exit(s2attr_nv_exit);
 
-MODULE_DESCRIPTION("s2attr test provider shaped like nvgrace-gpu: usemem and resmem (test only)");
+MODULE_DESCRIPTION("s2attr test provider shaped like nvgrace-gpu: usemem, resmem and shapes of them (test only)");
 MODULE_LICENSE("GPL");

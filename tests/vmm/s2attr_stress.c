@@ -8,12 +8,17 @@
  *            threads toggle enabled, default_enabled,   leaf agrees with its VM's
  *            create and destroy VMs, reload s2attr,     final enabled; no
  *            for seconds=N                              directory of a dead VM
+ *            and short-lived VMs get stage-2 blocks     no stale leaf of a page
+ *            over page-mapped memory, then lose one     munmap()ed or made
+ *            page to munmap() or mprotect(), or are     read-only; blocks were
+ *            toggled                                    mapped
  *   fuzz     random writes to every s2attr file, as     values change only
  *            root and as nobody                         through valid root writes
  *
  * Suite: stress (s2attr loaded; needs FWB).
  */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +191,78 @@ static void *stress_creator(void *arg)
 	return NULL;
 }
 
+/*
+ * Stage-2 blocks in the load: short-lived VMs over two blocks of memory the
+ * host maps with pages (the nvgrace-shaped provider's contig), enabled or
+ * not at random, written whole; then one page is munmap()ed or made
+ * read-only, or the VM toggled, and the guest writes or reads again, while
+ * the other threads reload s2attr and write default_enabled.  After the
+ * munmap() no leaf may map the page, after the mprotect() no writable one.
+ */
+#define STRESS_BVM_WINDOW	64	/* pages of each block the guest touches */
+
+static uint64_t stress_bvms, stress_blocks, stress_bvm_stale, stress_bvm_errs;
+
+/* After @b lost page BVM_ODD to munmap() (@unmapped) or mprotect(). */
+static bool stress_bvm_is_stale(struct bvm *b, bool unmapped)
+{
+	struct leaf l = bvm_leaf(b, BVM_ODD);
+
+	return unmapped ? l.valid : l.valid && (l.desc & (1ULL << 7));
+}
+
+static void stress_bvm_change(struct bvm *b, uint64_t bp)
+{
+	uint8_t *odd = (uint8_t *)b->t.hva + BVM_ODD * b->page;
+	unsigned int action = stress_rand() % 3;
+	int err = 0;
+
+	if (action == 0) {
+		TEST_ASSERT(!munmap(odd, b->page), "munmap");
+		stress_bvm_stale += stress_bvm_is_stale(b, true);
+		err = bvm_touch(b, 0, 2 * bp, BVM_ODD, true);
+		stress_bvm_stale += stress_bvm_is_stale(b, true);
+	} else if (action == 1) {
+		TEST_ASSERT(!mprotect(odd, b->page, PROT_READ), "mprotect");
+		stress_bvm_stale += stress_bvm_is_stale(b, false);
+		err = bvm_touch(b, 0, 2 * bp, BVM_NO_SKIP, false);
+		stress_bvm_stale += stress_bvm_is_stale(b, false);
+	} else {
+		vm_set_enabled(&b->t, stress_rand() & 1);
+		err = bvm_touch(b, 0, 2 * bp, BVM_NO_SKIP, true);
+	}
+	if (err) {
+		ksft_print_msg("blocks VM %s: KVM_RUN: %s\n", b->t.name, strerror(err));
+		stress_bvm_errs++;
+	}
+}
+
+static void *stress_blocker(void *arg)
+{
+	uint64_t bp = host_pmd / host_page;
+	struct leaf l;
+	struct bvm b;
+	int err;
+
+	while (!stress_stop) {
+		bvm_create(&b, "nvgrace_contig", 2 * host_pmd, 0, STRESS_BVM_WINDOW, false);
+		/* Fails harmlessly while s2attr is out */
+		vm_set_enabled(&b.t, stress_rand() % 4);
+		err = bvm_touch(&b, 0, 2 * bp, BVM_NO_SKIP, true);
+		if (err) {
+			ksft_print_msg("blocks VM %s: KVM_RUN: %s\n", b.t.name, strerror(err));
+			stress_bvm_errs++;
+		}
+		l = bvm_leaf(&b, 0);
+		stress_blocks += l.valid && l.level == 2;
+		stress_bvm_change(&b, bp);
+		__atomic_add_fetch(&stress_faults, vm_decisions(b.t.name), __ATOMIC_RELAXED);
+		bvm_destroy(&b);
+		stress_bvms++;
+	}
+	return NULL;
+}
+
 /* Every leaf agrees with the VM's final state: no stale Normal, no stale Device. */
 static bool stress_vm_consistent(struct stress_vm *v, bool enabled)
 {
@@ -244,6 +321,7 @@ static void case_stress(void)
 	uint64_t passes = 0;
 	bool ok = true, enabled;
 	int i, j, errs = 0;
+	pthread_t blocker;
 	char path[128];
 
 	TEST_ASSERT(cpu_fwb, "the stress test needs FWB");
@@ -259,10 +337,12 @@ static void case_stress(void)
 	}
 	for (i = 0; i < 4; i++)
 		pthread_create(&helpers[i], NULL, helper_fn[i], NULL);
+	pthread_create(&blocker, NULL, stress_blocker, NULL);
 	sleep(arg_seconds);
 	stress_stop = true;
 	for (i = 0; i < 4; i++)
 		pthread_join(helpers[i], NULL);
+	pthread_join(blocker, NULL);
 	/* End with the module loaded, so that the final state is observable. */
 	if (access(S2ATTR_SYSFS, F_OK))
 		ok &= insmod_s2attr("");
@@ -289,6 +369,11 @@ static void case_stress(void)
 	test_result(stress_reloads > 0 && stress_toggles > 0 && stress_created > 0,
 		    "stress: %lu reloads, %lu toggles, %lu short-lived VMs\n",
 		    stress_reloads, stress_toggles, stress_created);
+	printf("stress: blocks: vms=%lu blocks_mapped=%lu stale_leaves=%lu failed_runs=%lu\n",
+	       stress_bvms, stress_blocks, stress_bvm_stale, stress_bvm_errs);
+	test_result(stress_blocks > 0 && !stress_bvm_stale && !stress_bvm_errs,
+		    "stress: blocks: %lu VMs, %lu blocks mapped, no stale leaf after munmap or mprotect, no failed KVM_RUN\n",
+		    stress_bvms, stress_blocks);
 
 	for (i = 0; i < STRESS_VMS; i++) {
 		vm_name_path(stress_vms[i].name, "enabled", path, sizeof(path));

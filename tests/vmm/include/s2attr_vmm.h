@@ -170,4 +170,53 @@ struct suite {
 
 void s2attr_main(int argc, char **argv, const struct suite *suites, size_t n);
 
+/*
+ * Stage-2 blocks over memory the host maps with pages (lib/blocks.c): a
+ * VM whose region at REGION_GPA is memory of one of the nvgrace-shaped
+ * provider's shapes (S2ATTR_NVGRACE_DEV_PREFIX), at a PA, HVA and IPA
+ * aligned to the stage-2 block, host_pmd: 2 MiB with 4 KiB pages,
+ * 512 MiB with 64 KiB pages.  The guest touches the first @window
+ * pages of each block of the region (all of them with BVM_ALL), one host
+ * page at a time; pages are host pages throughout.
+ */
+#define BVM_ODD		S2ATTR_NVGRACE_ODD_PAGE
+#define BVM_ALL		0		/* a window of every page */
+#define BVM_NO_SKIP	(~0ULL)
+
+struct bvm {
+	struct tvm	t;		/* vm, vcpu, hva, size, name */
+	const char	*shape;		/* contig, hole, swap, prot, ro */
+	uint64_t	page;		/* the host's page size */
+	uint64_t	block;		/* the stage-2 block size */
+	uint64_t	npages;		/* in the region */
+	uint64_t	window;		/* pages of each block the guest maps */
+	uint64_t	pa;		/* of the region's first page */
+};
+
+/* A stage-2 leaf, and the PA it maps at the IPA looked up. */
+struct leaf {
+	bool		valid;
+	uint32_t	level;
+	uint64_t	desc;
+	uint64_t	pa;
+};
+
+/* Set by the host: after touching, the guest calls the region's first page */
+extern volatile uint64_t bvm_guest_exec;
+
+uint64_t bvm_offset(void);
+uint64_t bvm_room(void);
+void bvm_create(struct bvm *b, const char *shape, uint64_t size, uint64_t skew,
+		uint64_t window, bool enable);
+int bvm_touch(struct bvm *b, uint64_t first, uint64_t npages, uint64_t skip,
+	      bool write);
+void bvm_destroy(struct bvm *b);
+bool bvm_is_touched(const struct bvm *b, uint64_t page);
+uint64_t bvm_host_pa(const struct bvm *b, uint64_t page);
+struct leaf bvm_leaf(struct bvm *b, uint64_t page);
+uint64_t bvm_leaf_pages(const struct bvm *b, struct leaf l);
+uint64_t bvm_count_leaves(struct bvm *b);
+bool bvm_expect(struct bvm *b, uint64_t first, uint64_t n, uint64_t skip,
+		uint32_t level, enum s2 want, const char *what);
+
 #endif /* S2ATTR_VMM_H */

@@ -13,6 +13,7 @@
  *   preload	s2attr not loaded; the cases load and unload it themselves
  *   dump, demo, bench, stress	what their names say
  *   failslab	s2attr loaded, its allocations failing (tests/guest/failslab.sh)
+ *   blocks_bench	make bench's stage-2 blocks, on any kernel
  *
  * A program runs the cases it lists for the suite, and nothing (no TAP
  * output at all) for a suite it has no cases for, so that a plan can run
@@ -27,7 +28,7 @@
 
 static const char * const suite_names[] = {
 	"stock", "module", "default", "preload", "dump", "demo", "bench", "stress",
-	"failslab",
+	"failslab", "blocks_bench",
 };
 
 bool cpu_fwb, cpu_dic;
@@ -92,7 +93,7 @@ void s2attr_main(int argc, char **argv, const struct suite *suites, size_t n)
 	size_t i;
 
 	if (argc < 2 || !suite_is_known(argv[1]))
-		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench|stress|failslab [fwb=0|1] [dic=0|1] [seconds=N]\n",
+		ksft_exit_fail_msg("usage: %s stock|module|default|preload|dump|demo|bench|stress|failslab|blocks_bench [fwb=0|1] [dic=0|1] [seconds=N]\n",
 				   argv[0]);
 	parse_args(argc, argv);
 	for (i = 0; i < n; i++)
