@@ -30,9 +30,13 @@ try() {
 	rm -rf "$work"
 	mkdir -p "$work/src"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work" --wildcards '*.tar.xz'
-	# Only the files the patches touch: minutes instead of hours.
-	files=$(cat "$S2ATTR_TOP"/patches/"$series"/*.patch |
-		sed -n 's|^--- a/\(.*\)|\1|p' | sort -u | sed "s|^|$pkg/|")
+	# Only the files the patches touch and do not create: minutes
+	# instead of hours.
+	files=$(cat "$S2ATTR_TOP"/patches/"$series"/*.patch | awk -v pkg="$pkg" '
+		/^--- \/dev\/null/ { new = 1; next }
+		/^--- a\// { old[substr($2, 3)] = 1; new = 0; next }
+		/^\+\+\+ b\// { if (new) made[substr($2, 3)] = 1; new = 0 }
+		END { for (f in old) if (!(f in made)) print pkg "/" f }' | sort)
 	# shellcheck disable=SC2086
 	tar -xJf "$work/usr/src/$pkg.tar.xz" -C "$work/src" $files || return 1
 	for p in "$S2ATTR_TOP"/patches/"$series"/*.patch; do
