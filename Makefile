@@ -14,6 +14,7 @@
 #   make refcompare                  stage-2 leaves: s2attr against the
 #                                    reference kernel (upstream 6.17's logic)
 #   make stress [SECONDS=600]        debug kernel under load and fuzzing
+#        [PAGES=64K]                 ... its 64 KiB-page variant
 #   make pkgtest [PAGES=4K|64K]      DKMS and Debian package, the real flow,
 #                                    with the 4 KiB- and the 64 KiB-page
 #                                    kernel (PAGES: only that one)
@@ -72,7 +73,7 @@ pkgtest: deps
 	scripts/pkgtest.sh $(SERIES) $(if $(filter file,$(origin PAGES)),4k 64k,$(if $(filter 64K,$(PAGES)),64k,4k))
 
 stress: deps
-	scripts/stress.sh $(SECONDS)
+	S2ATTR_STRESS_PAGES=$(if $(filter 64K,$(PAGES)),64k,4k) scripts/stress.sh $(SECONDS)
 
 bench: deps
 	scripts/bench.sh

@@ -12,7 +12,9 @@
 # the same kernel runs plan failslab (tests/guest/failslab.sh): VMs created
 # while s2attr's allocations fail run as stock KVM, nothing leaks, s2attr
 # unloads.
-# S2ATTR_STRESS_SERIES=6.1 runs it on that series (default 6.12).
+# S2ATTR_STRESS_SERIES=6.1 runs it on that series (default 6.12),
+# S2ATTR_STRESS_PAGES=64k on its 64 KiB-page debug kernel (make stress
+# PAGES=64K).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -20,21 +22,26 @@ set -uo pipefail
 seconds=${1:-${S2ATTR_STRESS_SECONDS:-600}}
 series=${S2ATTR_STRESS_SERIES:-6.12}
 logs=$S2ATTR_BUILD/logs
-dir=$logs/stress-$series
+case "${S2ATTR_STRESS_PAGES:-4k}" in
+4k) variant=debug name=$series ;;
+64k) variant=64k-debug name=$series-64k ;;
+*) die "S2ATTR_STRESS_PAGES is 4k or 64k, not '$S2ATTR_STRESS_PAGES'" ;;
+esac
+dir=$logs/stress-$name
 mkdir -p "$dir"
 
-step "$series: build the debug test kernel" build_kernel "$series" debug &&
+step "$series: build the debug test kernel ($variant)" build_kernel "$series" "$variant" &&
 step "$series: build the debug test programs" \
-	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" debug &&
+	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" "$variant" &&
 {
 	S2ATTR_QEMU_SMP=4 S2ATTR_QEMU_TIMEOUT=$((seconds * 4 + 900)) \
 	S2ATTR_QEMU_APPEND="s2test_seconds=$seconds" \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" neoverse-n2 stress "$dir/stress.log"
-	collect "$dir/stress.log" "$series/stress"
+		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" "$variant")" neoverse-n2 stress "$dir/stress.log"
+	collect "$dir/stress.log" "$name/stress"
 	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
-	"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" debug)" neoverse-n2 failslab \
+	"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" "$variant")" neoverse-n2 failslab \
 		"$dir/failslab.log"
-	collect "$dir/failslab.log" "$series/failslab"
+	collect "$dir/failslab.log" "$name/failslab"
 }
 
 summary
