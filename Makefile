@@ -51,8 +51,15 @@ modules:
 s2attrctl:
 	$(MAKE) -C tools
 
+# Not kbuild's "make M=$(CURDIR) clean": it deletes every object and .cmd
+# file below M, and the test kernels under build/ are below it (a clean
+# during a kernel build broke that build).  What the module build leaves:
 clean:
-	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) -C $(KDIR) $(KARGS) M=$(CURDIR) clean; fi
+	rm -f s2attr.ko s2attr.mod s2attr.mod.c s2attr.mod.o s2attr.o .module-common.o \
+		modules.order Module.symvers
+	find . -maxdepth 1 -name '.*.cmd' -delete
+	find src tests/kunit \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' \) -delete
 
 deps:
 	scripts/deps.sh

@@ -99,6 +99,18 @@ done
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
 	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
 
+# make clean must not reach into build/: kbuild's own clean of the
+# top directory deleted every kernel tree's objects.
+clean_spares_build() {
+	local probe=$S2ATTR_BUILD/linux-clean-probe/probe.o rc=0
+	mkdir -p "${probe%/*}" && touch "$probe"
+	make -s -C "$S2ATTR_TOP" clean >/dev/null || rc=1
+	[ -e "$probe" ] || rc=1
+	rm -rf "${probe%/*}"
+	return "$rc"
+}
+step "make clean leaves the kernel trees under build/ alone" clean_spares_build
+
 # What this run tested with, named exactly.
 for s in $series_list; do
 	echo "# $s: $(cat "$(ktree "$s")/.s2attr-source" 2>/dev/null || echo "no kernel tree")"
