@@ -165,7 +165,7 @@ static void blocks_bench_one(uint64_t size, uint64_t skew)
 		err = bvm_touch(&b, 0, npages, BVM_NO_SKIP, true);
 		ns[r] = (now_us() - t0) * 1000;
 		TEST_ASSERT(!err, "blocks bench: KVM_RUN: %s", strerror(err));
-		faults = bvm_count_leaves(&b);
+		faults = count_leaves(&b.t);
 		bvm_destroy(&b);
 	}
 	qsort(&ns[1], BLOCKS_BENCH_ROUNDS - 1, sizeof(ns[0]), cmp_u64);

@@ -100,7 +100,7 @@ static void expect_unmapped(struct bvm *b, uint64_t page, const char *what)
 
 static void expect_leaves(struct bvm *b, uint64_t want, const char *what)
 {
-	uint64_t n = bvm_count_leaves(b);
+	uint64_t n = count_leaves(&b->t);
 
 	test_result(n == want, "%s: %lu stage-2 leaves, one per block\n", what, n);
 }

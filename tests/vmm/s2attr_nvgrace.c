@@ -95,7 +95,7 @@ static int nv_create(struct tvm *t, const char *region, bool enable)
 	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
 	t->size = nv_region_size(region);
 	TEST_ASSERT(t->size >= NV_STRIDE, "%s: %lu bytes", path, t->size);
-	t->hva = mmap(hva_aligned_2m(t->size), t->size, PROT_READ | PROT_WRITE,
+	t->hva = mmap(hva_aligned(t->size, host_pmd), t->size, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_FIXED, fd, 0);
 	TEST_ASSERT(t->hva != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
 	close(fd);

@@ -116,7 +116,6 @@ struct tvm {
 };
 
 void *hva_aligned(uint64_t size, uint64_t align);
-void *hva_aligned_2m(uint64_t size);
 void *provider_map(enum kind kind, uint64_t size, uint64_t offset);
 void tvm_create_at(struct tvm *t, enum kind kind, uint64_t npages, uint64_t offset);
 void tvm_create(struct tvm *t, enum kind kind, uint64_t npages);
@@ -215,7 +214,6 @@ bool bvm_is_touched(const struct bvm *b, uint64_t page);
 uint64_t bvm_host_pa(const struct bvm *b, uint64_t page);
 struct leaf bvm_leaf(struct bvm *b, uint64_t page);
 uint64_t bvm_leaf_pages(const struct bvm *b, struct leaf l);
-uint64_t bvm_count_leaves(struct bvm *b);
 bool bvm_expect(struct bvm *b, uint64_t first, uint64_t n, uint64_t skip,
 		uint32_t level, enum s2 want, const char *what);
 

@@ -220,21 +220,6 @@ uint64_t bvm_leaf_pages(const struct bvm *b, struct leaf l)
 	return s2_level_size(l.level) / b->page;
 }
 
-/* The valid leaves over the region: one per stage-2 fault it took. */
-uint64_t bvm_count_leaves(struct bvm *b)
-{
-	uint64_t page = 0, n = 0, span;
-	struct leaf l;
-
-	while (page < b->npages) {
-		l = bvm_leaf(b, page);
-		n += l.valid;
-		span = bvm_leaf_pages(b, l);
-		page = (page / span + 1) * span;
-	}
-	return n;
-}
-
 /*
  * Every page the guest maps in [@first, @first + @n), but @skip, has a
  * valid leaf at @level of type @want at the PA the host maps; one result.

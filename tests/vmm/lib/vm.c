@@ -132,12 +132,6 @@ void *hva_aligned(uint64_t size, uint64_t align)
 	return aligned;
 }
 
-/* The same, aligned to the host's PMD size (2 MiB with 4 KiB pages). */
-void *hva_aligned_2m(uint64_t size)
-{
-	return hva_aligned(size, host_pmd);
-}
-
 /* @size bytes of the provider's device @kind at @offset, PMD-aligned. */
 void *provider_map(enum kind kind, uint64_t size, uint64_t offset)
 {
@@ -148,7 +142,7 @@ void *provider_map(enum kind kind, uint64_t size, uint64_t offset)
 	snprintf(path, sizeof(path), S2ATTR_PFNMAP_DEV_PREFIX "%s", kind_name[kind]);
 	fd = open(path, O_RDWR);
 	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
-	p = mmap(hva_aligned_2m(size), size, PROT_READ | PROT_WRITE,
+	p = mmap(hva_aligned(size, host_pmd), size, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, fd, offset);
 	TEST_ASSERT(p != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
 	close(fd);
