@@ -29,9 +29,9 @@ static inline bool s2attr_vma_is_pfnmap(const struct s2attr_facts *f)
  */
 static inline bool s2attr_prot_is_cacheable(const struct s2attr_facts *f)
 {
-	unsigned int idx = s2attr_prot_attridx(f->prot);
-
-	return idx == MT_NORMAL || idx == MT_NORMAL_TAGGED;
+	/* One test for both: they differ only in the index's lowest bit */
+	BUILD_BUG_ON(MT_NORMAL != 0 || MT_NORMAL_TAGGED != 1);
+	return !(f->prot & PTE_ATTRINDX_MASK & ~PTE_ATTRINDX(1));
 }
 
 /**

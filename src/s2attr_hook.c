@@ -38,28 +38,35 @@ static __always_inline void s2attr_account(struct s2attr_vm *vm,
 	atomic64_inc(&vm->counters[c]);
 }
 
-/* The shim calls in an RCU read-side critical section: @vm stays alive. */
-static __always_inline struct s2attr_decision
-s2attr_decide_for(struct s2attr_vm *vm, struct kvm *kvm,
-		  const struct kvm_s2attr_vma *vma, bool exec)
+/*
+ * The shim calls in an RCU read-side critical section, ->fault under
+ * mmu_lock: @vm stays alive.
+ */
+static __always_inline struct s2attr_facts
+s2attr_facts_for(struct s2attr_vm *vm, struct kvm *kvm,
+		 const struct kvm_s2attr_vma *vma, bool exec)
 {
-	struct s2attr_facts facts = {
+	return (struct s2attr_facts){
 		.vm_flags	= vma->vm_flags,
 		.prot		= pgprot_val(vma->vm_page_prot),
+		/*
+		 * A toggle of @enabled is followed by an unmap under mmu_lock
+		 * for write, and KVM calls ->fault under mmu_lock after
+		 * mmu_invalidate_retry(): if this reads the old value, that
+		 * unmap drops what the fault maps.  A memslot vetted with the
+		 * old value is vetted again by each of its faults.
+		 */
+		.enabled	= READ_ONCE(vm->enabled),
 		.fwb		= vm->fwb,
 		.dic		= vm->dic,
-		.mte		= kvm_has_mte(kvm),
+		/*
+		 * kvm_has_mte() without its system_supports_mte() branch,
+		 * which an MTE host takes out of line: KVM_CAP_ARM_MTE sets
+		 * the flag only where the system supports MTE.
+		 */
+		.mte		= test_bit(KVM_ARCH_FLAG_MTE_ENABLED, &kvm->arch.flags),
 		.exec		= exec,
 	};
-
-	/*
-	 * Pairs with the smp_wmb() in kvm_mmu_invalidate_end(): KVM read
-	 * mmu_invalidate_seq before calling us, so if we see the old
-	 * @enabled, the unmap that follows a toggle makes this fault retry.
-	 */
-	smp_rmb();
-	facts.enabled = READ_ONCE(vm->enabled);
-	return s2attr_decide(&facts);
 }
 
 static void __cold s2attr_log_refusal(const struct s2attr_vm *vm,
@@ -70,9 +77,9 @@ static void __cold s2attr_log_refusal(const struct s2attr_vm *vm,
 			    vm->name, what, ipa, s2attr_reason_name(d.reason));
 }
 
-static bool s2attr_refused(struct s2attr_decision d)
+static bool s2attr_refused(enum s2attr_result r)
 {
-	return d.result == S2ATTR_REFUSE || d.result == S2ATTR_REFUSE_EXEC;
+	return r == S2ATTR_REFUSE || r == S2ATTR_REFUSE_EXEC;
 }
 
 /* What KVM is told; compares rather than a table, to stay off .rodata */
@@ -87,37 +94,50 @@ static __always_inline int s2attr_fault_answer(struct s2attr_decision d)
 	return KVM_S2ATTR_STOCK;
 }
 
-/* A refusal or a traced decision: out of the fault path's way. */
-static noinline int s2attr_fault_report(struct s2attr_vm *vm,
+/*
+ * A refusal or a traced decision, out of the fault path's way.  The facts
+ * are taken again, so that the fault path keeps them in registers:
+ * @enabled may have changed in between, and either value gives an answer
+ * that the unmap following the change makes right.
+ */
+static noinline int s2attr_fault_report(struct kvm *kvm, struct s2attr_vm *vm,
 					const struct kvm_s2attr_vma *vma,
 					phys_addr_t ipa, kvm_pfn_t pfn,
-					bool exec, struct s2attr_decision d)
+					bool exec)
 {
-	if (s2attr_refused(d))
+	struct s2attr_facts f = s2attr_facts_for(vm, kvm, vma, exec);
+	struct s2attr_decision d = s2attr_decide(&f);
+
+	s2attr_account(vm, d);
+	if (s2attr_refused(d.result))
 		s2attr_log_refusal(vm, exec ? "exec" : "fault", ipa, d);
-	trace_s2attr_decision(vm->name, ipa, pfn,
-			      s2attr_prot_attridx(pgprot_val(vma->vm_page_prot)),
+	trace_s2attr_decision(vm->name, ipa, pfn, s2attr_prot_attridx(f.prot),
 			      d.result, d.reason);
 	return s2attr_fault_answer(d);
 }
 
 /*
- * Runs on every stage-2 fault on memory outside the linear map, so it is
- * kept to the inline decision and one counter, on the VM's first cache
- * line, with no call and no stack frame unless there is something to
- * report.
+ * Runs on every stage-2 fault on memory outside the linear map, so a
+ * mapping that is not traced costs the result of the inline decision, one
+ * counter on the VM's first cache line, no call and no stack frame: the
+ * reason is worked out only for a report.
  */
 static int s2attr_hook_fault(struct kvm *kvm, void *data,
 			     const struct kvm_s2attr_vma *vma, phys_addr_t ipa,
 			     kvm_pfn_t pfn, bool exec)
 {
 	struct s2attr_vm *vm = data;
-	struct s2attr_decision d = s2attr_decide_for(vm, kvm, vma, exec);
+	struct s2attr_facts f = s2attr_facts_for(vm, kvm, vma, exec);
+	enum s2attr_result r = s2attr_decide(&f).result;
 
-	s2attr_account(vm, d);
-	if (unlikely(s2attr_refused(d)) || trace_s2attr_decision_enabled())
-		return s2attr_fault_report(vm, vma, ipa, pfn, exec, d);
-	return s2attr_fault_answer(d);
+	if (unlikely(s2attr_refused(r)) || trace_s2attr_decision_enabled())
+		return s2attr_fault_report(kvm, vm, vma, ipa, pfn, exec);
+	if (r == S2ATTR_NORMAL) {
+		atomic64_inc(&vm->counters[S2ATTR_FAULTS_NORMAL]);
+		return KVM_S2ATTR_NORMAL;
+	}
+	atomic64_inc(&vm->counters[S2ATTR_FAULTS_STOCK]);
+	return KVM_S2ATTR_STOCK;
 }
 
 static int s2attr_hook_memslot(struct kvm *kvm, void *data,
@@ -125,7 +145,8 @@ static int s2attr_hook_memslot(struct kvm *kvm, void *data,
 			       const struct kvm_s2attr_vma *vma)
 {
 	struct s2attr_vm *vm = data;
-	struct s2attr_decision d = s2attr_decide_for(vm, kvm, vma, false);
+	struct s2attr_facts f = s2attr_facts_for(vm, kvm, vma, false);
+	struct s2attr_decision d = s2attr_decide(&f);
 
 	if (d.result == S2ATTR_REFUSE) {
 		s2attr_account(vm, d);
