@@ -43,7 +43,7 @@ same_dump() {
 # run_matrix SERIES PAGES: build a shimmed and a stock kernel and test
 # them on every CPU model of the matrix at that page size.
 run_matrix() {
-	local s=$1 p=$2 v='' name=$1 cpus cpu dir
+	local s=$1 p=$2 v='' name=$1 cpus cpu dir t0
 	[ "$p" = 4k ] || { v=$p; name=$s-$p; }
 	cpus=$(cpus_for "$p")
 	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
@@ -56,6 +56,7 @@ run_matrix() {
 	# The QEMU runs of the CPU models, S2ATTR_JOBS at a time (default:
 	# one per host core; a guest keeps about one core busy), collected in
 	# the matrix's order.  Each input line is "CPU OPS".
+	t0=$SECONDS
 	for cpu in $cpus; do
 		dir=$logs/$name-$cpu
 		rm -rf "$dir"
@@ -71,6 +72,7 @@ run_matrix() {
 			"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
 		done' sh \
 		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs/$name"
+	echo "# $name: the QEMU runs took $((SECONDS - t0)) s"
 	for cpu in $cpus; do
 		dir=$logs/$name-$cpu
 		collect "$dir/stock.log" "$name/$cpu/stock"
@@ -117,5 +119,6 @@ for s in $series_list; do
 done
 echo "# page sizes: $pages_list"
 echo "# $(qemu-system-aarch64 --version | head -n 1)"
+echo "# check.sh took $SECONDS s"
 summary
 [ "$fail" -eq 0 ]

@@ -23,13 +23,14 @@ summary() {
 	echo "$pass passed, $fail failed"
 }
 
-# step NAME CMD...: a build step is a test too; its output goes to a log.
+# step NAME CMD...: a build step is a test too; its output goes to a log,
+# the seconds it took to its result line.
 step() {
-	local name=$1 log
+	local name=$1 log t0=$SECONDS
 	shift
 	log=$logs/step-$(echo "$name" | tr -c 'a-zA-Z0-9.\n' '-').log
 	if "$@" >"$log" 2>&1; then
-		result PASS "$name"
+		result PASS "$name ($((SECONDS - t0)) s)"
 	else
 		result FAIL "$name (see ${log#"$S2ATTR_TOP"/})"
 		tail -n 20 "$log" | sed 's/^/    /'
