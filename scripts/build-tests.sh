@@ -7,8 +7,9 @@
 # and oracle modules, the test programs of tests/vmm/, s2attrctl and the
 # policy tests' VMM, the real-VMM test's guest (and Debian's arm64 QEMU,
 # when scripts/vmm-qemu.sh fetched it), and the initramfs that carries
-# them.  Sources are copied, so one checkout builds for several trees
-# without mixing objects.
+# them.  A stock or reference tree gets its shimmed twin's s2attr.ko and
+# programs, which must be built first.  Sources are copied, so one
+# checkout builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -46,32 +47,43 @@ fi
 note "building test modules for $krel"
 kbuild_ext testmod tests/modules/./ --
 
-note "building the test programs on $(basename "$tree")'s KVM selftest library"
-kst=$tree/tools/testing/selftests/kvm
 progs=$(cd "$S2ATTR_TOP/tests/vmm" && ls s2attr_*.c | sed 's/\.c$//')
-# The sources go into the kernel tree, which several checkouts may share.
-exec 9>"$tree/.s2attr-kst.lock"
-flock 9
-rm -rf "$kst/aarch64/s2attr"
-cp -r "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
-make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
-	TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
-	TEST_GEN_PROGS_EXTENDED_aarch64= \
-	EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules -I$S2ATTR_TOP/tests/vmm/include" 2>&1 |
-	{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
-flock -u 9
-for p in $progs; do
-	[ -x "$out/vmm/aarch64/s2attr/$p" ] || die "test program $p did not build"
-done
+if [ -z "$stock" ]; then
+	note "building the test programs on $(basename "$tree")'s KVM selftest library"
+	kst=$tree/tools/testing/selftests/kvm
+	# The sources go into the kernel tree, which several checkouts may share.
+	exec 9>"$tree/.s2attr-kst.lock"
+	flock 9
+	rm -rf "$kst/aarch64/s2attr"
+	cp -r "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
+	make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
+		TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
+		TEST_GEN_PROGS_EXTENDED_aarch64= \
+		EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules -I$S2ATTR_TOP/tests/vmm/include" 2>&1 |
+		{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
+	flock -u 9
+	for p in $progs; do
+		[ -x "$out/vmm/aarch64/s2attr/$p" ] || die "test program $p did not build"
+	done
 
-note "building s2attrctl and the raw test VMM"
-ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
-mkdir -p "$out/tools"
-"${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
-"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
-"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
-aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
-aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
+	note "building s2attrctl and the raw test VMM"
+	ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
+	mkdir -p "$out/tools"
+	"${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
+	"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
+	"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
+	aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
+	aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
+else
+	# The shim adds no UAPI, so the programs of the shimmed twin are
+	# exactly what this tree would build: copied, not rebuilt.
+	twinout=$S2ATTR_BUILD/out/$(basename "$twin")
+	for d in vmm tools; do
+		[ -d "$twinout/$d" ] || die "build the shimmed tree's tests first: no $twinout/$d"
+		rm -rf "${out:?}/$d"
+		cp -a "$twinout/$d" "$out/$d"
+	done
+fi
 
 # The real VMM of plan "qemu", when scripts/vmm-qemu.sh has fetched it:
 # copied with what it links, dereferenced, to the same paths.

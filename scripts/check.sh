@@ -49,7 +49,7 @@ run_matrix() {
 	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
 	step "$name: build the stock test kernel" build_kernel "$s" "${v:+$v-}stock" || return
 	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
-	step "$name: build the stock test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
+	step "$name: build the stock test image (its modules, the shimmed programs)" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
 	step "$name: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
 		"$S2ATTR_TOP/scripts/gates.sh" build "$s" "$v"
 
