@@ -81,7 +81,8 @@ enum s2attr_counter {
 
 /**
  * struct s2attr_vm - what the module keeps for one live VM
- * @enabled:	map cacheable PFNMAP memory Normal-WB; read locklessly
+ * @enabled:	map cacheable PFNMAP memory Normal-WB (0 or 1); read
+ *		locklessly, as a word: a volatile bool read is masked again
  * @fwb:	s2attr_fwb, copied
  * @dic:	s2attr_dic, copied
  * @counters:	decisions taken for this VM, by &enum s2attr_counter
@@ -91,13 +92,13 @@ enum s2attr_counter {
  * @name:	"<pid>-<fd>"
  * @lock:	serialises changes of @enabled with their stage-2 unmap
  * @rcu:	defers the free past the fault path, which gets the VM from
- *		kvm->arch.s2attr_data under RCU
+ *		kvm->arch.s2attr_data as an RCU reader
  *
  * The fault path reads and writes the first four fields only: one cache
  * line, and no other data of the module.
  */
 struct s2attr_vm {
-	bool			enabled;
+	u32			enabled;
 	bool			fwb;
 	bool			dic;
 	atomic64_t		counters[S2ATTR_NR_COUNTERS];

@@ -46,6 +46,9 @@ static inline bool s2attr_prot_is_cacheable(const struct s2attr_facts *f)
  * the guest and the host mismatched attributes on the same memory, and
  * the guest could read stale lines the host wrote through its cache.
  *
+ * The refusals are rare and reported out of line: unlikely() makes each
+ * of them one branch on the fault path.
+ *
  * Return: the result and the reason, one row of the decision table.
  */
 static __always_inline struct s2attr_decision
@@ -58,13 +61,13 @@ s2attr_decide(const struct s2attr_facts *f)
 	if (!s2attr_prot_is_cacheable(f))
 		return (struct s2attr_decision){ S2ATTR_STOCK, S2ATTR_WHY_UNCACHED };
 	/* Tag storage of such memory cannot be sanitised: no struct page. */
-	if (f->mte)
+	if (unlikely(f->mte))
 		return (struct s2attr_decision){ S2ATTR_REFUSE, S2ATTR_WHY_MTE };
 	/* Without FWB, KVM cleans the D-cache through the missing linear map. */
-	if (!f->fwb)
+	if (unlikely(!f->fwb))
 		return (struct s2attr_decision){ S2ATTR_REFUSE, S2ATTR_WHY_NOFWB };
 	/* Without DIC, KVM invalidates the I-cache through that same address. */
-	if (f->exec && !f->dic)
+	if (unlikely(f->exec && !f->dic))
 		return (struct s2attr_decision){ S2ATTR_REFUSE_EXEC, S2ATTR_WHY_NODIC };
 	return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };
 }

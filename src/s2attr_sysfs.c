@@ -99,7 +99,7 @@ static struct s2attr_vm *s2attr_kobj_to_vm(struct kobject *kobj)
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(s2attr_kobj_to_vm(kobj)->enabled));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(s2attr_kobj_to_vm(kobj)->enabled));
 }
 
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
