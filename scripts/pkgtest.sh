@@ -7,7 +7,7 @@
 # 64k is the 64 KiB-page kernel, release "-s2attr-64k").  Each kernel is
 # packaged by the kernel's own "make bindeb-pkg" and
 # s2attr by dpkg-buildpackage (for arm64); both are installed in an arm64
-# Debian 12 root filesystem (debootstrap; its arm64 programs run on this
+# Debian 12 root filesystem (mmdebstrap; its arm64 programs run on this
 # host through qemu-user and binfmt_misc), where Debian's dkms must build
 # and install s2attr.ko by itself.  That kernel then boots in QEMU with
 # that s2attr.ko and runs test plan "shim", plan "pkg" with s2attr-tools'
@@ -25,7 +25,7 @@
 # vmlinux: do not run it while make check uses that tree.
 #
 #   S2ATTR_PKGTEST_CPUS="neoverse-n2"    CPU models of the QEMU runs (scripts/cpus.conf)
-#   S2ATTR_DEBIAN_MIRROR=URL     Debian mirror for debootstrap
+#   S2ATTR_DEBIAN_MIRROR=URL     Debian mirror for mmdebstrap
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -61,7 +61,7 @@ rootfs_tar=$pkg/rootfs-$suite-arm64.tar
 read -r -a kargs <<<"$(kmake_args)"
 
 # libc6:arm64: dpkg-shlibdeps' view of s2attrctl's libc in the cross build.
-host_pkgs=(dpkg-dev debhelper dh-dkms lintian debootstrap qemu-user-static
+host_pkgs=(dpkg-dev debhelper dh-dkms lintian mmdebstrap arch-test qemu-user-static
 	   binfmt-support cpio rsync kmod libc6:arm64)
 # dkms brings gcc, make and binutils (arm64).  Without recommends, so that
 # no Debian kernel headers come along for dkms to build for.
@@ -258,27 +258,22 @@ lintian_deb() {
 	"${as[@]}" lintian --fail-on error --display-info "$changes"
 }
 
-# The root filesystem with dkms, as a tarball: debootstrap under qemu-user
-# takes most of ten minutes, unpacking the tarball seconds.
+# The root filesystem with dkms, as a tarball, made by mmdebstrap in one
+# apt run (its arm64 maintainer scripts under qemu-user); unpacking the
+# tarball takes seconds.
 rootfs_tarball() {
-	local key="$suite arm64 minbase $mirror ${rootfs_pkgs[*]}" tmp=$pkg/rootfs.new
+	local key="mmdebstrap $suite arm64 minbase $mirror ${rootfs_pkgs[*]}"
 	if [ -f "$rootfs_tar" ] && [ "$(cat "$rootfs_tar.stamp" 2>/dev/null)" = "$key" ]; then
 		echo "cached: $rootfs_tar"
 		return 0
 	fi
-	rm_tree "$tmp"
-	timeout 1800 debootstrap --arch=arm64 --variant=minbase "$suite" "$tmp" "$mirror"
-	cat /etc/resolv.conf >"$tmp/etc/resolv.conf"
-	mount_chroot "$tmp"
-	in_chroot "$tmp" apt-get update -qq
-	in_chroot "$tmp" apt-get install -y -qq --no-install-recommends "${rootfs_pkgs[@]}"
-	in_chroot "$tmp" apt-get clean
-	umount_under "$tmp"
-	rm -f "$tmp/etc/resolv.conf"
-	tar --numeric-owner -C "$tmp" -cf "$rootfs_tar.new" .
+	rm -f "$rootfs_tar.new"
+	timeout 1800 mmdebstrap --mode=root --arch=arm64 --variant=minbase --format=tar \
+		--include="$(IFS=,; echo "${rootfs_pkgs[*]}")" \
+		--aptopt='APT::Install-Recommends "false"' \
+		"$suite" "$rootfs_tar.new" "$mirror"
 	mv "$rootfs_tar.new" "$rootfs_tar"
 	echo "$key" >"$rootfs_tar.stamp"
-	rm_tree "$tmp"
 }
 
 # A fresh root filesystem from the tarball, with the packages to install
@@ -520,7 +515,7 @@ main() {
 		result FAIL "lintian: errors on s2attr-dkms and s2attr-tools"
 	fi
 	[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
-	step "arm64 Debian $suite root filesystem with dkms (debootstrap under qemu-user)" rootfs_tarball
+	step "arm64 Debian $suite root filesystem with dkms (mmdebstrap under qemu-user)" rootfs_tarball
 	for p in $pages_list; do
 		use_kernel "$p"
 		kernel_flow
