@@ -98,7 +98,8 @@ static __always_inline int s2attr_fault_answer(struct s2attr_decision d)
  * A refusal or a traced decision, out of the fault path's way.  The facts
  * are taken again, so that the fault path keeps them in registers:
  * @enabled may have changed in between, and either value gives an answer
- * that the unmap following the change makes right.
+ * that the unmap following the change makes right.  The arguments are in
+ * s2attr_hook_fault()'s order, so that its tail call moves none of them.
  */
 static noinline int s2attr_fault_report(struct kvm *kvm, struct s2attr_vm *vm,
 					const struct kvm_s2attr_vma *vma,
