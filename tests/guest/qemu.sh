@@ -71,7 +71,7 @@ qemu_case() {
 	check "QEMU, $3: stage-2 MemAttr $2" test "$(qemu_memattr)" = "$2"
 }
 
-# The policy's VM, 20 times: the guest's first access to its GPU memory
+# The policy's VM, 10 times: the guest's first access to its GPU memory
 # is already decided Normal-WB.
 qemu_enabled() {
 	qemu_case gpu-vm 0x6 "VM enabled by the policy"
@@ -81,14 +81,14 @@ qemu_enabled() {
 	s2attrctl list
 	qemu_stop gpu-vm
 	fails=0
-	for i in $(seq 20); do
+	for i in $(seq 10); do
 		qemu_start gpu-vm
 		qemu_wait gpu-vm && [ "$(qemu_memattr 2>/dev/null)" = 0x6 ] &&
 			grep -qx 0 "$SYS/vms/$(qemu_vm)/faults_stock" ||
 			{ fails=$((fails + 1)); echo "# run $i failed"; }
 		qemu_stop gpu-vm >/dev/null
 	done
-	check "QEMU, enabled: 20 runs, Normal-WB from the first access, faults_stock 0 ($fails failed)" \
+	check "QEMU, enabled: 10 runs, Normal-WB from the first access, faults_stock 0 ($fails failed)" \
 		test $fails = 0
 }
 
