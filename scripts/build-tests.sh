@@ -51,11 +51,13 @@ progs=$(cd "$S2ATTR_TOP/tests/vmm" && ls s2attr_*.c | sed 's/\.c$//')
 if [ -z "$stock" ]; then
 	note "building the test programs on $(basename "$tree")'s KVM selftest library"
 	kst=$tree/tools/testing/selftests/kvm
-	# The sources go into the kernel tree, which several checkouts may share.
+	# The sources go into the kernel tree, which several checkouts may
+	# share; copied with their times, so that make rebuilds only what
+	# changed.
 	exec 9>"$tree/.s2attr-kst.lock"
 	flock 9
 	rm -rf "$kst/aarch64/s2attr"
-	cp -r "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
+	cp -a "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
 	make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
 		TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
 		TEST_GEN_PROGS_EXTENDED_aarch64= \
