@@ -35,6 +35,9 @@ tree=$(ktree "$series" "$variant")
 patches=("$S2ATTR_TOP"/patches/"$series"/*.patch)
 [ -e "${patches[0]}" ] || die "no patches under patches/$series"
 frags=("$S2ATTR_TOP/scripts/kconfig/test.config")
+# What only this series has (scripts/kconfig/SERIES.config).
+[ ! -f "$S2ATTR_TOP/scripts/kconfig/$series.config" ] ||
+	frags+=("$S2ATTR_TOP/scripts/kconfig/$series.config")
 stock=
 refs=()
 twin=
