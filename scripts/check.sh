@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh: the whole test suite.  Builds the test kernels (shimmed and
-# stock) of every series, boots each on every CPU model of the matrix under
-# QEMU and collects one line per test, then runs the kernel-hygiene gates;
-# ends with "N passed, M failed".
+# stock) of every series, the matrices side by side, boots each on every
+# CPU model of the matrix under QEMU and collects one line per test, then
+# runs the kernel-hygiene gates; ends with "N passed, M failed".
 #
 #   S2ATTR_SERIES="6.12"       series to test (default: all with patches/)
 #   S2ATTR_PAGES="4k 64k"      page sizes (default: 4k; make check-full: both)
@@ -12,6 +12,7 @@
 #                              every series tested; CI: 6.12)
 #   S2ATTR_CPUS="cortex-a710"  CPU models to test (default: all of
 #                              cpus.conf; with 64 KiB pages, those marked 64k)
+#   S2ATTR_JOBS=2              QEMU runs at a time (default: one per core)
 #   S2ATTR_PREBUILT=1          use the kernel trees as they are (lib.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,40 +41,51 @@ same_dump() {
 	fi
 }
 
-# run_matrix SERIES PAGES: build a shimmed and a stock kernel and test
-# them on every CPU model of the matrix at that page size.
-run_matrix() {
-	local s=$1 p=$2 v='' name=$1 cpus cpu dir t0
-	[ "$p" = 4k ] || { v=$p; name=$s-$p; }
-	cpus=$(cpus_for "$p")
+# The matrices of this run, one "NAME SERIES VARIANT" line each.
+matrices() {
+	local s p
+	for s in $series_list; do
+		for p in $pages_list; do
+			if [ "$p" = 4k ]; then
+				echo "$s $s -"
+			elif [[ " $series_64k " == *" $s "* ]]; then
+				echo "$s-$p $s $p"
+			fi
+		done
+	done
+}
+
+# build_matrix NAME SERIES VARIANT: build a shimmed and a stock kernel and
+# their test images, and gate s2attr.ko; fails if the QEMU runs cannot go
+# ahead.  It runs beside the other matrices' builds; its result lines go
+# to a file that replay counts, in the matrices' order.
+build_matrix() {
+	local name=$1 s=$2 v=$3
+	[ "$v" != - ] || v=
 	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
 	step "$name: build the stock test kernel" build_kernel "$s" "${v:+$v-}stock" || return
 	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
 	step "$name: build the stock test image (its modules, the shimmed programs)" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
 	step "$name: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
 		"$S2ATTR_TOP/scripts/gates.sh" build "$s" "$v"
+	return 0
+}
 
-	# The QEMU runs of the CPU models, S2ATTR_JOBS at a time (default:
-	# one per host core; a guest keeps about one core busy), collected in
-	# the matrix's order.  Each input line is "CPU OPS".
-	t0=$SECONDS
-	for cpu in $cpus; do
-		dir=$logs/$name-$cpu
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		echo "$cpu $(cpu_ops "$cpu")"
-	done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
-		top=$1 stock=$2 shim=$3 dir=$4-$5 cpu=$5 plans=
-		[ "$6" != ops ] || plans=1
-		for plan in stock ${plans:+policy_stock}; do
-			"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
-		done
-		for plan in shim ${plans:+policy qemu}; do
-			"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
-		done' sh \
-		"$S2ATTR_TOP" "$(ktree "$s" "${v:+$v-}stock")" "$(ktree "$s" "$v")" "$logs/$name"
-	echo "# $name: the QEMU runs took $((SECONDS - t0)) s"
-	for cpu in $cpus; do
+# replay FILE: the lines a build_matrix wrote, its results counted here.
+replay() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "* | "FAIL "* | "SKIP "*) result "${line%% *}" "${line#* }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$1"
+}
+
+# collect_matrix NAME PAGES: the results of a matrix's QEMU runs.
+collect_matrix() {
+	local name=$1 cpu dir
+	for cpu in $(cpus_for "$2"); do
 		dir=$logs/$name-$cpu
 		collect "$dir/stock.log" "$name/$cpu/stock"
 		collect "$dir/shim.log" "$name/$cpu"
@@ -91,11 +103,49 @@ mkdir -p "$logs"
 step "the host release's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
 	"$S2ATTR_TOP/scripts/vmm-qemu.sh"
 series_64k=${S2ATTR_SERIES_64K:-$series_list}
-for s in $series_list; do
-	for p in $pages_list; do
-		[ "$p" = 4k ] || [[ " $series_64k " == *" $s "* ]] || continue
-		run_matrix "$s" "$p"
+
+# The matrices build side by side: their kernel makes take turns
+# (kernel.sh), while untarring, copying trees, the test images and the
+# gates, mostly one process at a time, run beside them.
+pids=()
+while read -r name s v; do
+	build_matrix "$name" "$s" "$v" </dev/null >"$logs/build-$name.out" 2>&1 &
+	pids+=($!)
+done < <(matrices)
+built=()
+n=0
+while read -r name s v; do
+	wait "${pids[n]}" && built+=("$name $s $v")
+	replay "$logs/build-$name.out"
+	n=$((n + 1))
+done < <(matrices)
+
+# The QEMU runs of every CPU model of every built matrix in one pool,
+# S2ATTR_JOBS at a time (default: one per host core; a guest keeps about
+# one core busy).  Each input line is "NAME STOCK-TREE SHIM-TREE CPU OPS".
+t0=$SECONDS
+for m in ${built[@]+"${built[@]}"}; do
+	read -r name s v <<<"$m"
+	[ "$v" != - ] || v=
+	for cpu in $(cpus_for "${v:-4k}"); do
+		rm -rf "$logs/$name-$cpu"
+		mkdir -p "$logs/$name-$cpu"
+		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_ops "$cpu")"
 	done
+done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
+	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 plans=
+	[ "$7" != ops ] || plans=1
+	for plan in stock ${plans:+policy_stock}; do
+		"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
+	done
+	for plan in shim ${plans:+policy qemu}; do
+		"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
+	done' sh "$S2ATTR_TOP" "$logs"
+echo "# the QEMU runs took $((SECONDS - t0)) s"
+for m in ${built[@]+"${built[@]}"}; do
+	read -r name s v <<<"$m"
+	[ "$v" != - ] || v=4k
+	collect_matrix "$name" "$v"
 done
 
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
