@@ -41,13 +41,13 @@ same_dump() {
 	fi
 }
 
-# The matrices of this run, one "NAME SERIES VARIANT" line each.
+# The matrices of this run, one "NAME SERIES PAGES" line each.
 matrices() {
 	local s p
 	for s in $series_list; do
 		for p in $pages_list; do
 			if [ "$p" = 4k ]; then
-				echo "$s $s -"
+				echo "$s $s $p"
 			elif [[ " $series_64k " == *" $s "* ]]; then
 				echo "$s-$p $s $p"
 			fi
@@ -55,13 +55,16 @@ matrices() {
 	done
 }
 
-# build_matrix NAME SERIES VARIANT: build a shimmed and a stock kernel and
+# variant PAGES: the kernel variant of that page size ("" for 4 KiB).
+variant() { [ "$1" = 4k ] || echo "$1"; }
+
+# build_matrix NAME SERIES PAGES: build a shimmed and a stock kernel and
 # their test images, and gate s2attr.ko; fails if the QEMU runs cannot go
 # ahead.  It runs beside the other matrices' builds; its result lines go
 # to a file that replay counts, in the matrices' order.
 build_matrix() {
-	local name=$1 s=$2 v=$3
-	[ "$v" != - ] || v=
+	local name=$1 s=$2 v
+	v=$(variant "$3")
 	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
 	step "$name: build the stock test kernel" build_kernel "$s" "${v:+$v-}stock" || return
 	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
@@ -108,14 +111,14 @@ series_64k=${S2ATTR_SERIES_64K:-$series_list}
 # (kernel.sh), while untarring, copying trees, the test images and the
 # gates, mostly one process at a time, run beside them.
 pids=()
-while read -r name s v; do
-	build_matrix "$name" "$s" "$v" </dev/null >"$logs/build-$name.out" 2>&1 &
+while read -r name s p; do
+	build_matrix "$name" "$s" "$p" </dev/null >"$logs/build-$name.out" 2>&1 &
 	pids+=($!)
 done < <(matrices)
 built=()
 n=0
-while read -r name s v; do
-	wait "${pids[n]}" && built+=("$name $s $v")
+while read -r name s p; do
+	wait "${pids[n]}" && built+=("$name $s $p")
 	replay "$logs/build-$name.out"
 	n=$((n + 1))
 done < <(matrices)
@@ -125,9 +128,9 @@ done < <(matrices)
 # one core busy).  Each input line is "NAME STOCK-TREE SHIM-TREE CPU OPS".
 t0=$SECONDS
 for m in ${built[@]+"${built[@]}"}; do
-	read -r name s v <<<"$m"
-	[ "$v" != - ] || v=
-	for cpu in $(cpus_for "${v:-4k}"); do
+	read -r name s p <<<"$m"
+	v=$(variant "$p")
+	for cpu in $(cpus_for "$p"); do
 		rm -rf "$logs/$name-$cpu"
 		mkdir -p "$logs/$name-$cpu"
 		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_ops "$cpu")"
@@ -143,9 +146,8 @@ done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
 	done' sh "$S2ATTR_TOP" "$logs"
 echo "# the QEMU runs took $((SECONDS - t0)) s"
 for m in ${built[@]+"${built[@]}"}; do
-	read -r name s v <<<"$m"
-	[ "$v" != - ] || v=4k
-	collect_matrix "$name" "$v"
+	read -r name s p <<<"$m"
+	collect_matrix "$name" "$p"
 done
 
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
