@@ -14,6 +14,8 @@
 
 #include <asm/pgtable-hwdef.h>
 
+#include "s2attr_rules.h"
+
 struct kvm;
 
 /* The stage-1 MAIR index (MT_NORMAL, MT_DEVICE_nGnRE, ...) of a pgprot. */
@@ -110,17 +112,6 @@ struct s2attr_vm {
 	struct rcu_head		rcu;
 };
 
-/*
- * Limits of the policy: the size of a write, rules, and the lengths of
- * their values.  A write is at most one 4 KiB page, whatever the host's
- * page size, so that a policy means the same on every host and its
- * normalised form always fits the page sysfs shows it in.
- */
-#define S2ATTR_POLICY_MAX	4096
-#define S2ATTR_RULES_MAX	32
-#define S2ATTR_EXE_LEN		256
-#define S2ATTR_GUEST_LEN	64
-
 /**
  * struct s2attr_rule - one line of the policy
  * @enable:	the initial "enabled" of a VM the rule matches
@@ -171,7 +162,6 @@ struct s2attr_rules *s2attr_rules_parse(const char *buf, size_t count);
 int s2attr_rules_store(const char *buf, size_t count);
 ssize_t s2attr_rules_show(char *buf);
 void s2attr_rules_exit(void);
-void s2attr_argv_guest(const char *argv, size_t len, char *guest, size_t size);
 bool s2attr_rules_initially_enabled(struct kvm *kvm, const char *name);
 
 /* s2attr_sysfs.c */

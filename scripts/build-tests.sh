@@ -71,7 +71,7 @@ if [ -z "$stock" ]; then
 	note "building s2attrctl and the raw test VMM"
 	ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
 	mkdir -p "$out/tools"
-	"${ucc[@]}" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
+	"${ucc[@]}" -I"$S2ATTR_TOP/include" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
 	"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
 	"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
 	aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"

@@ -13,7 +13,6 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -21,12 +20,6 @@
 
 #include "s2attr.h"
 #include "s2attr_compat.h"
-
-/*
- * How much of the VMM's command line is searched for -name: libvirt puts
- * it first, right after the executable.
- */
-#define S2ATTR_ARGV_MAX		SZ_16K
 
 /*
  * The rules:
@@ -207,68 +200,6 @@ void s2attr_rules_exit(void)
 {
 	kvfree(rcu_dereference_protected(s2attr_rules, true));
 }
-
-/* The next element of a QEMU option string, ",," standing for ','. */
-static const char *s2attr_opt_next(const char *p, char *elem, size_t size)
-{
-	size_t n = 0;
-
-	for (; *p && (*p != ',' || p[1] == ','); p++) {
-		if (*p == ',')
-			p++;
-		if (n + 1 < size)
-			elem[n++] = *p;
-		else
-			n = size;	/* too long: no value */
-	}
-	elem[n < size ? n : 0] = '\0';
-	return *p ? p + 1 : p;
-}
-
-/*
- * The guest name in the value of -name: "NAME,..." or "guest=NAME,...".
- * A name that does not fit is no name rather than a prefix of one.
- */
-static void s2attr_opt_guest(const char *opts, char *guest, size_t size)
-{
-	char elem[S2ATTR_GUEST_LEN + 6];
-	const char *name;
-	bool first = true;
-
-	while (*opts) {
-		opts = s2attr_opt_next(opts, elem, sizeof(elem));
-		if (!strncmp(elem, "guest=", 6))
-			name = elem + 6;
-		else if (first && !strchr(elem, '='))
-			name = elem;
-		else
-			name = NULL;
-		if (name && strscpy(guest, name, size) < 0)
-			*guest = '\0';
-		first = false;
-	}
-}
-
-/**
- * s2attr_argv_guest() - the guest name on a QEMU command line
- * @argv: the arguments, each NUL-terminated, as in /proc/<pid>/cmdline
- * @len: the length of @argv, its last byte a NUL
- * @guest: set to the name given by the last "-name" or "--name", or to ""
- * @size: the size of @guest; a longer name is no name
- */
-void s2attr_argv_guest(const char *argv, size_t len, char *guest, size_t size)
-{
-	const char *end = argv + len;
-	const char *arg, *val;
-
-	*guest = '\0';
-	for (arg = argv; arg < end; arg = val) {
-		val = arg + strlen(arg) + 1;
-		if (val < end && (!strcmp(arg, "-name") || !strcmp(arg, "--name")))
-			s2attr_opt_guest(val, guest, size);
-	}
-}
-EXPORT_SYMBOL_IF_KUNIT(s2attr_argv_guest);
 
 /*
  * The guest name from the VMM's own command line.  kvm_lock is held and

@@ -24,13 +24,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "s2attr_rules.h"
+
 #define SYS		"/sys/kernel/s2attr"
 #define POLICY_FILE	"/etc/s2attr/policy"
-#define GUEST_LEN	64	/* S2ATTR_GUEST_LEN of the module */
-#define EXE_LEN		256	/* S2ATTR_EXE_LEN */
-#define RULES_MAX	32	/* S2ATTR_RULES_MAX */
 #define MAX_VMS		1024
-#define POLICY_MAX	4095	/* what one sysfs write takes, on 4K pages */
+#define POLICY_MAX	(S2ATTR_POLICY_MAX - 1)	/* what one sysfs write takes */
 
 static const char * const counters[] = {
 	"faults_normal", "faults_stock", "refused_nofwb", "refused_exec",
@@ -42,7 +41,7 @@ struct vm {
 	char			name[32];
 	int			pid;
 	char			comm[32];
-	char			guest[GUEST_LEN];
+	char			guest[S2ATTR_GUEST_LEN];
 	int			enabled;
 	unsigned long long	counter[NR_COUNTERS];
 };
@@ -112,66 +111,20 @@ static void need_root(void)
 		die(1, "permission denied: changing s2attr needs root");
 }
 
-/* ---- QEMU's guest name: the same rules as the module's -------------- */
-
-/* The next element of a QEMU option string, ",," standing for ','. */
-static const char *opt_next(const char *p, char *elem, size_t size)
-{
-	size_t n = 0;
-
-	for (; *p && (*p != ',' || p[1] == ','); p++) {
-		if (*p == ',')
-			p++;
-		if (n + 1 < size)
-			elem[n++] = *p;
-		else
-			n = size;
-	}
-	elem[n < size ? n : 0] = '\0';
-	return *p ? p + 1 : p;
-}
-
-static void opt_guest(const char *opts, char *guest, size_t size)
-{
-	char elem[GUEST_LEN + 6];
-	const char *name;
-	bool first = true;
-
-	while (*opts) {
-		opts = opt_next(opts, elem, sizeof(elem));
-		if (!strncmp(elem, "guest=", 6))
-			name = elem + 6;
-		else if (first && !strchr(elem, '='))
-			name = elem;
-		else
-			name = NULL;
-		if (name && strlen(name) < size)
-			strcpy(guest, name);
-		else if (name)
-			*guest = '\0';
-		first = false;
-	}
-}
+/* ---- QEMU's guest name: the module's own parser ---------------------- */
 
 /* The guest name from -name/--name on @pid's command line, or "". */
 static void pid_guest(int pid, char *guest, size_t size)
 {
-	static char argv[16384];
+	static char argv[S2ATTR_ARGV_MAX + 1];
 	char path[64];
 	ssize_t len;
-	const char *arg, *val, *end;
 
 	*guest = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	len = read_file(path, argv, sizeof(argv));
-	if (len <= 0)
-		return;
-	end = argv + len;
-	for (arg = argv; arg < end; arg = val) {
-		val = arg + strlen(arg) + 1;
-		if (val < end && (!strcmp(arg, "-name") || !strcmp(arg, "--name")))
-			opt_guest(val, guest, size);
-	}
+	if (len > 0)
+		s2attr_argv_guest(argv, len + 1, guest, size);
 }
 
 /* ---- the VMs --------------------------------------------------------- */
@@ -355,7 +308,7 @@ static int cmd_enable(int argc, char **argv, bool on)
 		val = argv[2];
 		if (!strcmp(key, "--pid"))
 			parse_pid(val);
-		else if (!*val || strlen(val) >= GUEST_LEN)
+		else if (!*val || strlen(val) >= S2ATTR_GUEST_LEN)
 			usage("--guest: expected a guest name of 1 to 63 characters");
 	} else if (argc == 2 && argv[1][0] != '-') {
 		val = argv[1];
@@ -394,12 +347,12 @@ static const char *field_check(const char *tok, bool *exe, bool *guest)
 	if (!is_printable(tok))
 		return "only printable ASCII in values";
 	if (!strncmp(tok, "exe=", 4)) {
-		if (*exe || tok[4] != '/' || strlen(tok + 4) >= EXE_LEN)
+		if (*exe || tok[4] != '/' || strlen(tok + 4) >= S2ATTR_EXE_LEN)
 			return "exe= needs one absolute path shorter than 256 bytes";
 		return *exe = true, NULL;
 	}
 	if (!strncmp(tok, "guest=", 6)) {
-		if (*guest || !tok[6] || strlen(tok + 6) >= GUEST_LEN)
+		if (*guest || !tok[6] || strlen(tok + 6) >= S2ATTR_GUEST_LEN)
 			return "guest= needs one name of 1 to 63 characters";
 		return *guest = true, NULL;
 	}
@@ -454,8 +407,8 @@ static size_t policy_read(const char *path, bool missing_ok, char *out)
 		p = line + strspn(line, " \t");
 		if (!*p)
 			continue;
-		if (++nr > RULES_MAX)
-			die(1, "%s:%zu: more than %d rules", path, lineno, RULES_MAX);
+		if (++nr > S2ATTR_RULES_MAX)
+			die(1, "%s:%zu: more than %d rules", path, lineno, S2ATTR_RULES_MAX);
 		err = rule_check(p, out, &len);
 		if (err)
 			die(1, "%s:%zu: %s", path, lineno, err);
