@@ -41,6 +41,7 @@ trap unmount EXIT
 if [ -n "${S2ATTR_FRESH_ROOT:-}" ] || [ ! -x "$root/usr/bin/make" ]; then
 	unmount
 	rm -rf "$root"
+	mkdir -p "$S2ATTR_BUILD"
 	note "debootstrap --variant=minbase $release $mirror"
 	debootstrap --variant=minbase --include=git,make,ca-certificates \
 		"$release" "$root" "$mirror" >"$log" 2>&1 ||
