@@ -55,16 +55,13 @@ matrices() {
 	done
 }
 
-# variant PAGES: the kernel variant of that page size ("" for 4 KiB).
-variant() { [ "$1" = 4k ] || echo "$1"; }
-
 # build_matrix NAME SERIES PAGES: build a shimmed and a stock kernel and
 # their test images, and gate s2attr.ko; fails if the QEMU runs cannot go
 # ahead.  It runs beside the other matrices' builds; its result lines go
 # to a file that replay counts, in the matrices' order.
 build_matrix() {
 	local name=$1 s=$2 v
-	v=$(variant "$3")
+	v=$(pages_variant "$3")
 	step "$name: build the shimmed test kernel" build_kernel "$s" "$v" || return
 	step "$name: build the stock test kernel" build_kernel "$s" "${v:+$v-}stock" || return
 	step "$name: build s2attr.ko and the test programs" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "$v" || return
@@ -129,7 +126,7 @@ done < <(matrices)
 t0=$SECONDS
 for m in ${built[@]+"${built[@]}"}; do
 	read -r name s p <<<"$m"
-	v=$(variant "$p")
+	v=$(pages_variant "$p")
 	for cpu in $(cpus_for "$p"); do
 		rm -rf "$logs/$name-$cpu"
 		mkdir -p "$logs/$name-$cpu"

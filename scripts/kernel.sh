@@ -132,11 +132,7 @@ fi
 # script and the compiler.  make runs only when that changed or the build
 # did not complete; a make that has nothing to do still takes two cores
 # ten seconds to find that out.
-cc=gcc
-for a in "${kargs[@]}"; do
-	case "$a" in CROSS_COMPILE=*) cc=${a#CROSS_COMPILE=}gcc ;; esac
-done
-built=$( { echo "$stamp"; cat "$0"; "$cc" --version; } | sha256sum | cut -c1-16)
+built=$( { echo "$stamp"; cat "$0"; "$(kcross)gcc" --version; } | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/.s2attr-built" 2>/dev/null)" = "$built" ]; then
 	note "kernel up to date: ${tree#"$S2ATTR_TOP"/}/arch/arm64/boot/Image"
 	exit 0

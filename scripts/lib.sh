@@ -16,14 +16,20 @@ series_field() {
 
 all_series() { awk '!/^#/ && NF { print $1 }' "$S2ATTR_TOP/scripts/series.conf"; }
 
+# The prefix of the arm64 cross tools on this host ("" on arm64).
+kcross() { [ "$(uname -m)" = aarch64 ] || echo aarch64-linux-gnu-; }
+
 # Kernel make arguments for arm64 from any host.
 kmake_args() {
-	local args="ARCH=arm64"
-	[ "$(uname -m)" = aarch64 ] || args="$args CROSS_COMPILE=aarch64-linux-gnu-"
-	echo "$args"
+	local cross
+	cross=$(kcross)
+	echo "ARCH=arm64${cross:+ CROSS_COMPILE=$cross}"
 }
 
 ktree() { echo "$S2ATTR_BUILD/linux-$1${2:+-$2}"; }
+
+# pages_variant PAGES: the kernel variant of a page size ("" for 4k).
+pages_variant() { [ "$1" = 4k ] || echo "$1"; }
 
 # build_kernel SERIES [VARIANT]: scripts/kernel.sh; with S2ATTR_PREBUILT=1
 # only a check that the tree is built, for trees that another checkout

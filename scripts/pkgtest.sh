@@ -47,8 +47,7 @@ root=$pkg/rootfs
 
 # use_kernel PAGES: the kernel the following steps package and test.
 use_kernel() {
-	variant=
-	[ "$1" = 4k ] || variant=$1
+	variant=$(pages_variant "$1")
 	tree=$(ktree "$series" "$variant")
 	stock=$(ktree "$series" "${variant:+$variant-}stock")
 	initrd=$S2ATTR_BUILD/out/$(basename "$tree")/initramfs.cpio.gz
