@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmm-qemu.sh: the host release's arm64 qemu-system-aarch64 (Debian 12's
-# 7.2, Debian 13's 10.0), the real VMM of test plan "qemu", unpacked with
-# every shared library it needs under
-# build/qemu-arm64/root/ (nothing is installed).  scripts/build-tests.sh
-# puts it in the test initramfs when it is there.  Needs the arm64 foreign
-# architecture in dpkg and apt's lists of it (apt-get update).
+# vmm-qemu.sh: the arm64 build of the QEMU that scripts/deps.sh installed
+# on this host (QEMU 10: Debian 13's own, Debian 12's bookworm-backports),
+# the real VMM of test plans "qemu" and "gpu", unpacked with every shared
+# library it needs under build/qemu-arm64/root/ (nothing is installed).
+# Not Debian 12's own 7.2: its vfio-pci maps a BAR wherever mmap() puts
+# it, so the guest's GPU memory gets stage-2 blocks only by chance (QEMU
+# 9.2 and later align the mapping to the BAR's size, up to 1 GiB).
+# scripts/build-tests.sh puts it in the test initramfs when it is there.
+# Needs the arm64 foreign architecture in dpkg and apt's lists of it
+# (apt-get update).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,10 +18,13 @@ dir=$S2ATTR_BUILD/qemu-arm64
 
 dpkg --print-foreign-architectures | grep -qx arm64 ||
 	die "dpkg has no arm64 architecture: dpkg --add-architecture arm64 && apt-get update"
-# The release's own, so that its libraries come from the same release.
-version=$(apt-cache policy qemu-system-arm:arm64 | awk '/Candidate:/ { print $2 }')
-[ -n "$version" ] && [ "$version" != "(none)" ] ||
-	die "apt knows no qemu-system-arm:arm64 (apt-get update?)"
+# The host's version, and its libraries from the suite it came from.
+version=$(dpkg-query -W -f '${Version}' qemu-system-arm 2>/dev/null) ||
+	die "qemu-system-arm is not installed (scripts/deps.sh)"
+from=()
+[ "$(debian_codename)" != bookworm ] || from=(-t bookworm-backports)
+apt-cache show "qemu-system-arm:arm64=$version" >/dev/null 2>&1 ||
+	die "apt knows no qemu-system-arm:arm64 $version (apt-get update?)"
 [ "$(cat "$dir/stamp" 2>/dev/null)" != "$version" ] || { note "cached: $dir"; exit 0; }
 rm -rf "$dir"
 mkdir -p "$dir/debs" "$dir/root"
@@ -25,7 +32,7 @@ mkdir -p "$dir/debs" "$dir/root"
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances "qemu-system-arm:arm64=$version" |
 	grep -E '^[a-z0-9].*:arm64$' | grep -vx 'qemu-system-arm:arm64' | sort -u >"$dir/depends"
-(cd "$dir/debs" && apt-get download -q "qemu-system-arm:arm64=$version" $(cat "$dir/depends"))
+(cd "$dir/debs" && apt-get download -q "${from[@]}" "qemu-system-arm:arm64=$version" $(cat "$dir/depends"))
 for deb in "$dir"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$dir/root"
 done
