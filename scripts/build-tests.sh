@@ -7,7 +7,8 @@
 # and oracle modules, the test programs of tests/vmm/, s2attrctl and the
 # policy tests' VMM, the real-VMM test's guest (and Debian's arm64 QEMU,
 # when scripts/vmm-qemu.sh fetched it), and the initramfs that carries
-# them.  A stock or reference tree gets its shimmed twin's s2attr.ko and
+# them; for a tree with nvgrace-gpu also the real-stack test's Linux guest
+# (tests/gpuguest/) and initramfs-gpu.cpio.gz, which adds it.  A stock or reference tree gets its shimmed twin's s2attr.ko and
 # programs, which must be built first.  Sources are copied, so one
 # checkout builds for several trees without mixing objects.
 set -euo pipefail
@@ -74,6 +75,8 @@ if [ -z "$stock" ]; then
 	"${ucc[@]}" -I"$S2ATTR_TOP/include" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
 	"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
 	"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
+	"${ucc[@]}" -I"$tree/usr/include" -o "$out/tools/s2attr_vfio" "$S2ATTR_TOP/tests/qemu/s2attr_vfio.c"
+	"${ucc[@]}" -o "$out/tools/gpuload" "$S2ATTR_TOP/tests/gpuguest/gpuload.c"
 	aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
 	aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
 else
@@ -95,6 +98,26 @@ add_vmm_qemu() {
 	install_elf "$q" "$root" /usr/bin/qemu-system-aarch64
 }
 
+# The Linux guest of plan "gpu": this tree's kernel, and an initramfs with
+# the guest's GPU driver and workload (tests/gpuguest/).  The host's
+# initramfs for that plan is the usual one and the guest, concatenated.
+gpu_guest() {
+	local g=$out/gpuguest/root
+	note "building the real-stack test's Linux guest"
+	kbuild_ext gpuguest tests/gpuguest/./ --
+	rm -rf "$g"
+	mkdir -p "$g"/{bin,dev,proc,sys,lib/modules} "$out/gpuguest/host/lib/s2attr"
+	install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$g/bin/busybox"
+	install -m755 "$S2ATTR_TOP/tests/gpuguest/init" "$g/init"
+	install -m755 "$out/tools/gpuload" "$g/bin/gpuload"
+	install -m644 "$out/gpuguest/s2attr_gpuguest.ko" "$g/lib/modules/"
+	(cd "$g" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
+		>"$out/gpuguest/host/lib/s2attr/gpuguest.cpio.gz"
+	install -m644 "$tree/arch/arm64/boot/Image" "$out/gpuguest/host/lib/s2attr/Image"
+	(cd "$out/gpuguest/host" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
+		>"$out/gpuguest/host.cpio.gz"
+}
+
 note "packing the initramfs"
 root=$out/initramfs
 rm -rf "$root"
@@ -107,7 +130,7 @@ install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"
 # Two executables for the policy to tell apart.
 install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_a"
 install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_b"
-install -m755 "$out/tools/s2attr_peek" "$root/bin/s2attr_peek"
+install -m755 "$out/tools/s2attr_peek" "$out/tools/s2attr_vfio" "$root/bin/"
 install -D -m644 "$out/tools/guest.elf" "$root/lib/s2attr/guest.elf"
 add_vmm_qemu
 install -m755 "$S2ATTR_TOP/tests/guest/init" "$root/init"
@@ -125,4 +148,9 @@ aarch64-linux-gnu-size -A "$mod/s2attr.ko" | awk '$1 == ".text" { print $2 }' \
 	>"$root/lib/modules/s2attr.text-size"
 [ -s "$root/lib/modules/s2attr.text-size" ] || die "no .text in $mod/s2attr.ko"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+rm -f "$out/initramfs-gpu.cpio.gz"
+if has_gpu "$tree"; then
+	gpu_guest
+	cat "$out/initramfs.cpio.gz" "$out/gpuguest/host.cpio.gz" >"$out/initramfs-gpu.cpio.gz"
+fi
 note "test image ready: ${out#"$S2ATTR_TOP"/}"
