@@ -9,6 +9,20 @@
 # S2ATTR_QEMU_SMP (vCPUs, 2), S2ATTR_QEMU_APPEND (more kernel arguments),
 # S2ATTR_QEMU_TIMEOUT (seconds, 900), S2ATTR_INITRD (another initramfs),
 # S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each).
+#
+# Plans "gpu" and "gpu_stock" (tests/guest/gpu.sh) get a Grace host's GPU:
+# a PCI endpoint (QEMU's edu at 00:02.0) behind virtio-iommu (00:01.0),
+# whose device tree node gives nvgrace-gpu its memory's base and size
+# (tests/guest/gpu.dtsi; Grace firmware gives them in ACPI), and a second
+# edu (00:03.0) without them.  The memory is 2 GiB of RAM that QEMU shows
+# as the BAR of an ivshmem device (00:04.0), placed as on Grace far above
+# the host's RAM: reserving hotplug memory up to 8 TiB moves the 64-bit
+# PCI window above it, where the kernel puts this largest BAR first.  Low
+# memory would not do: nvgrace-gpu 6.12 sets a mapping's vm_pgoff to its
+# PFN, and vfio-pci zaps the BARs' mappings by file offset (up to 6 TiB
+# in bytes) whenever the VMM clears memory decoding, which QEMU does at
+# every reset; nvgrace-gpu has no fault handler to map them again.  The
+# device tree is QEMU's own for the command line, with the node added.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,18 +38,43 @@ read -r _ model machine extra fwb dic _ < <(awk -v c="$cpu" '!/^#/ && $1 == c' "
 [ "$extra" != - ] || extra=
 
 out=$S2ATTR_BUILD/out/$(basename "$tree")
+initrd=${S2ATTR_INITRD:-$out/initramfs.cpio.gz}
+ram=2048
+gpu=()
+case $plan in
+gpu | gpu_stock)
+	ram=2048,slots=1,maxmem=8T
+	gpu=(-object memory-backend-ram,id=gpumem,size=2G,share=on
+	     -device ivshmem-plain,memdev=gpumem,addr=04.0
+	     -device virtio-iommu-pci,addr=01.0 -device edu,addr=02.0 -device edu,addr=03.0)
+	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
+	;;
+esac
 append="console=ttyAMA0 mem=768M loglevel=4 panic=-1 oops=panic $extra"
 append="$append s2test_plan=$plan s2test_fwb=$fwb s2test_dic=$dic"
 append="$append s2test_mem=0x70000000,0x50000000 ${S2ATTR_QEMU_APPEND:-}"
 
 accel=(-accel tcg,thread=multi)
 [ "${S2ATTR_QEMU_ICOUNT:-0}" = 0 ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+args=(-machine "virt,virtualization=on,gic-version=3${machine:+,$machine}" -cpu "$model"
+      "${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m "$ram" ${gpu[@]+"${gpu[@]}"}
+      -nographic -nic none -no-reboot -monitor none -serial stdio
+      -kernel "$tree/arch/arm64/boot/Image" -initrd "$initrd" -append "$append")
 
 mkdir -p "$(dirname "$log")"
-timeout --foreground "$timeout" qemu-system-aarch64 \
-	-machine "virt,virtualization=on,gic-version=3${machine:+,$machine}" -cpu "$model" \
-	"${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m 2048 \
-	-nographic -nic none -no-reboot -monitor none -serial stdio \
-	-kernel "$tree/arch/arm64/boot/Image" -initrd "${S2ATTR_INITRD:-$out/initramfs.cpio.gz}" \
-	-append "$append" </dev/null >"$log" 2>&1 || true
+if [ ${#gpu[@]} -gt 0 ]; then
+	dtb=${log%.log}.dtb
+	qemu-system-aarch64 "${args[@]}" -machine dumpdtb="$dtb.orig" >/dev/null
+	dtc -q -I dtb -O dts -o "$dtb.dts" "$dtb.orig"
+	# The PCI host bridge's node, and the base of its 64-bit window: the
+	# last of its ranges, <0x3000000 PCI-HI PCI-LO CPU-HI CPU-LO SIZE-HI SIZE-LO>.
+	node=$(sed -n 's/^\t\(pcie@[0-9a-f]*\) {$/\1/p' "$dtb.dts" | head -n 1)
+	base=$(sed -n "/^\t$node {/,/^\t};/s/^\t\tranges = <.* \(0x[0-9a-f]*\) \(0x[0-9a-f]*\) 0x[0-9a-f]* 0x[0-9a-f]*>;$/\1 \2/p" "$dtb.dts")
+	[ -n "$node" ] && [ -n "$base" ] || die "no PCI host bridge in QEMU's device tree"
+	base=$(printf '0x%x' $(( ${base% *} << 32 | ${base#* } )))
+	sed -e "s/@PCIE@/$node/" -e "s/@BASE@/$base/" "$S2ATTR_TOP/tests/guest/gpu.dtsi" >>"$dtb.dts"
+	dtc -q -I dts -O dtb -o "$dtb" "$dtb.dts" || die "cannot add the GPU's node to QEMU's device tree"
+	args+=(-dtb "$dtb")
+fi
+timeout --foreground "$timeout" qemu-system-aarch64 "${args[@]}" </dev/null >"$log" 2>&1 || true
 grep -q '^S2ATTR-END' "$log"

@@ -1,0 +1,249 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test plans "gpu" and "gpu_stock": the real stack of a Grace host.  The
+# kernel's own nvgrace-gpu-vfio-pci takes the PCI endpoint to which
+# scripts/qemu.sh gives a GPU's memory in the device tree, bound as on
+# Grace through driver_override; Debian's arm64 QEMU passes it to a Linux
+# guest with -device vfio-pci under KVM (nested here); the guest
+# (tests/gpuguest/) uses usemem and resmem as NVIDIA's driver does, onlines
+# usemem as a NUMA node and runs programs on it, and reports each case as
+# a TAP line on its console, which count here as they are.
+#
+#   gpu_stock  the kernel without the shim: the guest dies at its first
+#              unaligned access to usemem (KVM_RUN EFAULT), which stage 2
+#              maps Device
+#   gpu        the shimmed kernel: with s2attr loaded and the VM not
+#              enabled the same; enabled by the policy, with FWB every
+#              guest case passes, usemem is Normal-WB in stage-2 blocks
+#              and resmem Normal-NC, and the host reads back through
+#              nvgrace-gpu's own mapping what the guest wrote; without
+#              FWB QEMU stops at the GPU memory's memslot
+#
+# Memory types are the oracle's (s2attr_peek), read from the live VM.
+
+GPU_BDF=0000:00:02.0
+# The same endpoint without the memory properties in the device tree.
+GPU_BARE=0000:00:03.0
+GPU_DRV=nvgrace_gpu_vfio_pci
+# The RAM that stands for the GPU's memory: BAR 2 of an ivshmem device.
+GPU_MEM=0000:00:04.0
+# A block of stage 2 over usemem: level 2 (2 MiB with 4 KiB pages, 512 MiB
+# with 64 KiB); a page: level 3.
+GPU_BLOCK=2
+GPU_PAGE=3
+GPU_WINDOW=$((16 << 20))
+GPU_TIMEOUT=240
+
+# gpu_bind BDF: bind nvgrace-gpu as on Grace: its ID table is
+# override-only, and driver_override matches any device.
+gpu_bind() {
+	echo $GPU_DRV >"/sys/bus/pci/devices/$1/driver_override" &&
+		echo "$1" >/sys/bus/pci/drivers_probe &&
+		[ "$(basename "$(readlink "/sys/bus/pci/devices/$1/driver")")" = $GPU_DRV ]
+}
+
+# gpu_has_memory BDF: nvgrace-gpu took BDF with its memory: resmem (region
+# 2) and usemem (region 4) of 512 MiB or more, each mappable; not so when
+# it binds with plain vfio-pci ops.
+gpu_has_memory() {
+	GPU_REGIONS=$(s2attr_vfio "$1" regions) || return 1
+	echo "$GPU_REGIONS" | sed "s/^/# $1: /"
+	echo "$GPU_REGIONS" | awk '($2 == 2 || $2 == 4) && $4 >= 536870912 && $6 == 1 { n++ }
+				   END { exit n != 2 }'
+}
+
+gpu_plain_ops() { ! gpu_has_memory "$1"; }
+
+# gpu_region_size N: the size of region N of the GPU, from gpu_has_memory.
+gpu_region_size() { echo "$GPU_REGIONS" | awk -v r="$1" '$2 == r { print $4 }'; }
+
+# gpu_memory: the memory behind nvgrace-gpu's properties decodes (no
+# driver takes the ivshmem device that holds it), at the base they give.
+gpu_memory() {
+	dt=$(ls -d /proc/device-tree/pcie@*/gpu@2,0)
+	echo 1 >/sys/bus/pci/devices/$GPU_MEM/enable &&
+		[ "$(sed -n 3p /sys/bus/pci/devices/$GPU_MEM/resource | cut -d' ' -f1)" = \
+		  "$(printf '0x%016x' "0x$(od -An -tx1 "$dt/nvidia,gpu-mem-base-pa" | tr -d ' \n')")" ]
+}
+
+gpu_host() {
+	check "the GPU's memory is at the base its device tree node gives" gpu_memory
+	check "nvgrace-gpu binds to $GPU_BDF through driver_override" gpu_bind $GPU_BDF
+	check "$GPU_BDF has an IOMMU group (virtio-iommu)" \
+		test -c "/dev/vfio/$(basename "$(readlink /sys/bus/pci/devices/$GPU_BDF/iommu_group)")"
+	check "nvgrace-gpu has its memory: usemem and resmem regions, mappable" \
+		gpu_has_memory $GPU_BDF
+	# What the test would see of a device without the memory properties.
+	check "nvgrace-gpu binds to $GPU_BARE, which has no memory properties" gpu_bind $GPU_BARE
+	check "$GPU_BARE: plain vfio-pci ops (no usemem, no resmem) are told apart" \
+		gpu_plain_ops $GPU_BARE
+	gpu_has_memory $GPU_BDF >/dev/null
+}
+
+# gpu_start NAME STAMP EXEC: QEMU with the GPU, guest name NAME, in the
+# background ($QPID).  Node 1 is the GPU's: it has a vCPU, so that the
+# guest knows the node (a device-tree guest learns its nodes from memory
+# and CPUs), and no memory until the guest adds usemem.
+gpu_start() {
+	rm -f "/tmp/$1.serial" "/tmp/$1.out"
+	$QEMU -name "guest=$1,debug-threads=on" \
+		-machine virt,gic-version=3 -accel kvm -cpu host -smp 2 -m 256M \
+		-object memory-backend-ram,id=ram0,size=256M \
+		-numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1 \
+		-device vfio-pci,host=$GPU_BDF \
+		-nodefaults -display none -monitor none -serial "file:/tmp/$1.serial" \
+		-kernel /lib/s2attr/Image -initrd /lib/s2attr/gpuguest.cpio.gz \
+		-append "console=ttyAMA0 loglevel=6 panic=-1 s2gg_stamp=$2 s2gg_exec=$3 s2gg_mib=256" \
+		>"/tmp/$1.out" 2>&1 </dev/null &
+	QPID=$!
+}
+
+# gpu_running: QEMU has not exited; an exited one stays a zombie, which
+# kill -0 still finds, until gpu_stop reaps it.
+gpu_running() { [ -d /proc/$QPID ] && ! grep -q '^State:.*Z' /proc/$QPID/status 2>/dev/null; }
+
+# gpu_wait NAME: how the guest's run ended: "finished" (its /init said so),
+# "died" (KVM_RUN failed: QEMU stops the VM), "exited" or "timeout".
+gpu_wait() {
+	t=0
+	while [ $t -lt $GPU_TIMEOUT ]; do
+		grep -q '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null && { echo finished; return; }
+		grep -q 'kvm run failed' "/tmp/$1.out" && { echo died; return; }
+		gpu_running || { echo exited; return; }
+		sleep 1
+		t=$((t + 1))
+	done
+	echo timeout
+}
+
+# gpu_report NAME: the guest's TAP lines as this plan's, its console for
+# the log (a splat there fails the run), and what QEMU said.
+gpu_report() {
+	sed -nE 's/^(\[ *[0-9.]+\] )?(s2attr_gpuguest: )?(not ok|ok) [0-9]+ /\3 0 gpu, '"$1"': /p' \
+		"/tmp/$1.serial" | tr -d '\r'
+	sed 's/^/guest| /' "/tmp/$1.serial"
+	sed 's/^/qemu| /' "/tmp/$1.out"
+}
+
+# gpu_bar NAME BAR: the guest-physical address of usemem or resmem.
+gpu_bar() {
+	sed -n "s/.*s2attr_gpuguest: # $2: BAR [0-9] at \(0x[0-9a-f]*\),.*/\1/p" "/tmp/$1.serial" | head -n 1
+}
+
+# gpu_leaf NAME IPA: "LEVEL MEMATTR" of the stage-2 leaf at IPA of the VM.
+gpu_leaf() {
+	out=$(s2attr_peek "$(qemu_vm)" "$2") || return
+	echo "# $1: $out" >&2
+	echo "$out" | sed -n 's/.* level \([0-9]\) valid 1 memattr \(0x[0-9a-f]*\)$/\1 \2/p'
+}
+
+# gpu_window NAME BAR: the IPA of the window the guest's driver used.
+gpu_window() {
+	bar=$(gpu_bar "$1" "$2")
+	[ -n "$bar" ] || return
+	size=$(gpu_region_size 4)
+	[ "$2" = usemem ] || size=$(gpu_region_size 2)
+	printf '0x%x\n' $((bar + size - GPU_WINDOW))
+}
+
+# The host's page size, in KiB.
+gpu_page_kib() { awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps; }
+
+gpu_stop() {
+	kill $QPID 2>/dev/null
+	wait $QPID 2>/dev/null
+}
+
+# gpu_dies NAME: stock KVM's Device mapping of usemem kills the guest at its
+# first unaligned access, right after the aligned one completed.
+gpu_dies() {
+	gpu_start "$1" none run
+	end=$(gpu_wait "$1")
+	gpu_report "$1"
+	check "gpu, $1: the guest dies at its first unaligned access to usemem: KVM_RUN EFAULT ($end)" \
+		sh -c "[ $end = died ] && grep -q 'kvm run failed Bad address' /tmp/$1.out &&
+		       ! grep -q 'usemem: unaligned' /tmp/$1.serial"
+	check "gpu, $1: usemem is Device in stage 2, in pages" \
+		test "$(gpu_leaf "$1" "$(gpu_window "$1" usemem)")" = "$GPU_PAGE 0x1"
+	gpu_stop
+}
+
+# gpu_completes NAME: the VM the policy enabled runs the whole guest;
+# usemem is Normal-WB in blocks from the first access, resmem Normal-NC.
+gpu_completes() {
+	stamp=run$(date +%s)
+	exec=abort
+	[ "$s2test_dic" = 0 ] || exec=run
+	gpu_start "$1" "$stamp" "$exec"
+	end=$(gpu_wait "$1")
+	gpu_report "$1"
+	check "gpu, $1: the guest ran to its end ($end)" test "$end" = finished
+	vm=$(qemu_vm)
+	use=$(gpu_bar "$1" usemem)
+	check "gpu, $1: usemem's window is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf "$1" "$(gpu_window "$1" usemem)")" = "$GPU_BLOCK 0x6"
+	check "gpu, $1: usemem's NUMA node is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf "$1" "$use")" = "$GPU_BLOCK 0x6"
+	leaf=$(gpu_leaf "$1" "$(gpu_window "$1" resmem)")
+	check "gpu, $1: resmem is Normal-NC in stage 2 (write-combine, VM_ALLOW_ANY_UNCACHED)" \
+		test "${leaf#* }" = 0x5
+	# resmem's faults are stock KVM's (Normal-NC): at most a fault per
+	# page of the window the guest used.
+	check "gpu, $1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
+		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
+		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+	check "gpu, $1: s2attrctl list names the VM by its guest name, enabled" sh -c \
+		"s2attrctl list | grep -Eq '^$vm +$QPID +qemu-system-aar +$1 +1 '"
+	gpu_stop
+	# What the guest wrote, through the host's own mapping of the memory.
+	check "gpu, $1: the host reads usemem's stamp back through nvgrace-gpu's mapping" \
+		s2attr_vfio $GPU_BDF expect 4 $(($(gpu_region_size 4) - 4096)) "s2attr-gpuguest usemem $stamp"
+	check "gpu, $1: the host reads resmem's stamp back through nvgrace-gpu's mapping" \
+		s2attr_vfio $GPU_BDF expect 2 $(($(gpu_region_size 2) - 4096)) "s2attr-gpuguest resmem $stamp"
+}
+
+# gpu_refused NAME: no FWB: the memslot QEMU makes of the GPU's BARs as it
+# realizes the vfio-pci device is refused, QEMU stops before the guest
+# runs, and s2attr says why.
+gpu_refused() {
+	mark
+	gpu_start "$1" none run
+	end=$(gpu_wait "$1")
+	gpu_report "$1"
+	check "gpu, $1, no FWB: QEMU stops at the GPU memory's memslot: Invalid argument ($end)" \
+		sh -c "[ $end = exited ] && [ ! -s /tmp/$1.serial ] &&
+		       grep -q 'KVM_SET_USER_MEMORY_REGION2\{0,1\} failed.*Invalid argument' /tmp/$1.out"
+	check "gpu, $1, no FWB: s2attr logs the refusal" \
+		sh -c "dmesg | sed -n '/$MARK/,\$p' | grep -q 'refused memslot at IPA 0x[0-9a-f]*: nofwb'"
+	gpu_stop
+}
+
+gpu_ready() {
+	[ -x $QEMU ] || { not_ok "no $QEMU in the initramfs (scripts/vmm-qemu.sh)"; return 1; }
+	[ -f /lib/s2attr/gpuguest.cpio.gz ] || { not_ok "no Linux guest in the initramfs"; return 1; }
+	check "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko || return
+	echo "# $($QEMU --version | head -n 1)"
+	gpu_host
+}
+
+plan_gpu_stock() {
+	gpu_ready || return
+	check "gpu: s2attr does not load on a kernel without the shim" \
+		sh -c "! insmod $MODS/s2attr.ko 2>/dev/null"
+	gpu_dies stock
+}
+
+plan_gpu() {
+	gpu_ready || return
+	check "insmod s2attr" insmod $MODS/s2attr.ko || return
+	mkdir -p /etc/s2attr
+	echo "enable exe=$QEMU guest=gpu-vm" >/etc/s2attr/policy
+	check "s2attrctl policy load" s2attrctl policy load
+	gpu_dies other
+	if [ "$s2test_fwb" = 1 ]; then
+		gpu_completes gpu-vm
+	else
+		gpu_refused gpu-vm
+	fi
+	check "rmmod s2attr" rmmod s2attr
+}
