@@ -27,8 +27,16 @@ cpus_for() {
 	awk -v p="$1" '!/^#/ && NF && (p == "4k" || $7 == p) { print $1 }' \
 		"$S2ATTR_TOP/scripts/cpus.conf"
 }
-# cpu_ops CPU: "ops" if the operators' plans run on that CPU model.
-cpu_ops() { awk -v c="$1" '!/^#/ && $1 == c { print $8 }' "$S2ATTR_TOP/scripts/cpus.conf"; }
+# cpu_plans CPU TREE: the groups of plans that run on that CPU model
+# besides stock and shim ("ops,gpu"), gpu only if TREE has nvgrace-gpu.
+cpu_plans() {
+	local p
+	p=$(awk -v c="$1" '!/^#/ && $1 == c { print $8 }' "$S2ATTR_TOP/scripts/cpus.conf")
+	has_gpu "$2" || p=$(echo "$p" | tr , '\n' | grep -vx gpu | paste -sd,)
+	echo "${p:--}"
+}
+# in_plans GROUP PLANS: GROUP is one of the comma-separated PLANS.
+in_plans() { [[ ",$2," == *",$1,"* ]]; }
 logs=$S2ATTR_BUILD/logs
 # same_dump PREFIX DIR A B: the descriptors of two runs are identical.
 same_dump() {
@@ -82,17 +90,22 @@ replay() {
 	done <"$1"
 }
 
-# collect_matrix NAME PAGES: the results of a matrix's QEMU runs.
+# collect_matrix NAME PAGES TREE: the results of a matrix's QEMU runs.
 collect_matrix() {
-	local name=$1 cpu dir
+	local name=$1 cpu dir plans
 	for cpu in $(cpus_for "$2"); do
 		dir=$logs/$name-$cpu
+		plans=$(cpu_plans "$cpu" "$3")
 		collect "$dir/stock.log" "$name/$cpu/stock"
 		collect "$dir/shim.log" "$name/$cpu"
-		if [ "$(cpu_ops "$cpu")" = ops ]; then
+		if in_plans ops "$plans"; then
 			collect "$dir/policy_stock.log" "$name/$cpu/stock"
 			collect "$dir/policy.log" "$name/$cpu/policy"
 			collect "$dir/qemu.log" "$name/$cpu/qemu"
+		fi
+		if in_plans gpu "$plans"; then
+			collect "$dir/gpu_stock.log" "$name/$cpu/stock"
+			collect "$dir/gpu.log" "$name/$cpu/gpu"
 		fi
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled
@@ -122,7 +135,7 @@ done < <(matrices)
 
 # The QEMU runs of every CPU model of every built matrix in one pool,
 # S2ATTR_JOBS at a time (default: one per host core; a guest keeps about
-# one core busy).  Each input line is "NAME STOCK-TREE SHIM-TREE CPU OPS".
+# one core busy).  Each input line is "NAME STOCK-TREE SHIM-TREE CPU PLANS".
 t0=$SECONDS
 for m in ${built[@]+"${built[@]}"}; do
 	read -r name s p <<<"$m"
@@ -130,21 +143,22 @@ for m in ${built[@]+"${built[@]}"}; do
 	for cpu in $(cpus_for "$p"); do
 		rm -rf "$logs/$name-$cpu"
 		mkdir -p "$logs/$name-$cpu"
-		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_ops "$cpu")"
+		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_plans "$cpu" "$(ktree "$s" "$v")")"
 	done
 done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
-	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 plans=
-	[ "$7" != ops ] || plans=1
-	for plan in stock ${plans:+policy_stock}; do
+	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 ops= gpu=
+	case ,$7, in *,ops,*) ops=1 ;; esac
+	case ,$7, in *,gpu,*) gpu=1 ;; esac
+	for plan in stock ${ops:+policy_stock} ${gpu:+gpu_stock}; do
 		"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
 	done
-	for plan in shim ${plans:+policy qemu}; do
+	for plan in shim ${ops:+policy qemu} ${gpu:+gpu}; do
 		"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
 	done' sh "$S2ATTR_TOP" "$logs"
 echo "# the QEMU runs took $((SECONDS - t0)) s"
 for m in ${built[@]+"${built[@]}"}; do
 	read -r name s p <<<"$m"
-	collect_matrix "$name" "$p"
+	collect_matrix "$name" "$p" "$(ktree "$s" "$(pages_variant "$p")")"
 done
 
 step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
