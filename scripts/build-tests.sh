@@ -7,9 +7,9 @@
 # and oracle modules, the test programs of tests/vmm/, s2attrctl and the
 # policy tests' VMM, the real-VMM test's guest (and Debian's arm64 QEMU,
 # when scripts/vmm-qemu.sh fetched it), and the initramfs that carries
-# them; for a tree with nvgrace-gpu also the real-stack test's Linux guest
-# (tests/gpuguest/) and initramfs-gpu.cpio.gz, which adds it.  A stock or reference tree gets its shimmed twin's s2attr.ko and
-# programs, which must be built first.  Sources are copied, so one
+# them; and initramfs-gpu.cpio.gz, which adds the real-stack test's Linux
+# guest (tests/gpuguest/).  A stock or reference tree gets its shimmed
+# twin's s2attr.ko and programs, which must be built first.  Sources are copied, so one
 # checkout builds for several trees without mixing objects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -98,19 +98,22 @@ add_vmm_qemu() {
 	install_elf "$q" "$root" /usr/bin/qemu-system-aarch64
 }
 
-# The Linux guest of plan "gpu": this tree's kernel, and an initramfs with
-# the guest's GPU driver and workload (tests/gpuguest/).  The host's
-# initramfs for that plan is the usual one and the guest, concatenated.
+# The Linux guest of plans "gpu" and "gpufile": this tree's kernel, and an
+# initramfs with the guest's workload and, on a kernel with nvgrace-gpu
+# (whose guest has PCI), its GPU driver (tests/gpuguest/).  The host's
+# initramfs for those plans is the usual one and the guest, concatenated.
 gpu_guest() {
 	local g=$out/gpuguest/root
 	note "building the real-stack test's Linux guest"
-	kbuild_ext gpuguest tests/gpuguest/./ --
 	rm -rf "$g"
 	mkdir -p "$g"/{bin,dev,proc,sys,lib/modules} "$out/gpuguest/host/lib/s2attr"
+	if has_gpu "$tree"; then
+		kbuild_ext gpuguest tests/gpuguest/./ --
+		install -m644 "$out/gpuguest/s2attr_gpuguest.ko" "$g/lib/modules/"
+	fi
 	install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$g/bin/busybox"
 	install -m755 "$S2ATTR_TOP/tests/gpuguest/init" "$g/init"
 	install -m755 "$out/tools/gpuload" "$g/bin/gpuload"
-	install -m644 "$out/gpuguest/s2attr_gpuguest.ko" "$g/lib/modules/"
 	(cd "$g" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
 		>"$out/gpuguest/host/lib/s2attr/gpuguest.cpio.gz"
 	install -m644 "$tree/arch/arm64/boot/Image" "$out/gpuguest/host/lib/s2attr/Image"
@@ -148,9 +151,6 @@ aarch64-linux-gnu-size -A "$mod/s2attr.ko" | awk '$1 == ".text" { print $2 }' \
 	>"$root/lib/modules/s2attr.text-size"
 [ -s "$root/lib/modules/s2attr.text-size" ] || die "no .text in $mod/s2attr.ko"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
-rm -f "$out/initramfs-gpu.cpio.gz"
-if has_gpu "$tree"; then
-	gpu_guest
-	cat "$out/initramfs.cpio.gz" "$out/gpuguest/host.cpio.gz" >"$out/initramfs-gpu.cpio.gz"
-fi
+gpu_guest
+cat "$out/initramfs.cpio.gz" "$out/gpuguest/host.cpio.gz" >"$out/initramfs-gpu.cpio.gz"
 note "test image ready: ${out#"$S2ATTR_TOP"/}"

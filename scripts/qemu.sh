@@ -23,6 +23,7 @@
 # in bytes) whenever the VMM clears memory decoding, which QEMU does at
 # every reset; nvgrace-gpu has no fault handler to map them again.  The
 # device tree is QEMU's own for the command line, with the node added.
+# Plan "gpufile" gets only the Linux guest that those plans run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -47,6 +48,9 @@ gpu | gpu_stock)
 	gpu=(-object memory-backend-ram,id=gpumem,size=2G,share=on
 	     -device ivshmem-plain,memdev=gpumem,addr=04.0
 	     -device virtio-iommu-pci,addr=01.0 -device edu,addr=02.0 -device edu,addr=03.0)
+	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
+	;;
+gpufile)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
 esac

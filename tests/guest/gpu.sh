@@ -80,33 +80,43 @@ gpu_host() {
 	gpu_has_memory $GPU_BDF >/dev/null
 }
 
-# gpu_start NAME STAMP EXEC: QEMU with the GPU, guest name NAME, in the
-# background ($QPID).  Node 1 is the GPU's: it has a vCPU, so that the
-# guest knows the node (a device-tree guest learns its nodes from memory
-# and CPUs), and no memory until the guest adds usemem.
+# gpu_qemu NAME APPEND ARGS...: QEMU with guest name NAME running the
+# Linux guest with APPEND on its command line and QEMU arguments ARGS, in
+# the background ($QPID).  Node 1 is the GPU's: it has a vCPU, so that
+# the guest knows the node (a device-tree guest learns its nodes from
+# memory and CPUs).
+gpu_qemu() {
+	name=$1 append=$2
+	shift 2
+	rm -f "/tmp/$name.serial" "/tmp/$name.out"
+	$QEMU -name "guest=$name,debug-threads=on" \
+		-machine virt,gic-version=3 -accel kvm -cpu host -smp 2 "$@" \
+		-nodefaults -display none -monitor none -serial "file:/tmp/$name.serial" -no-reboot \
+		-kernel /lib/s2attr/Image -initrd /lib/s2attr/gpuguest.cpio.gz \
+		-append "console=ttyAMA0 earlycon=pl011,0x9000000 loglevel=6 panic=-1 $append" \
+		>"/tmp/$name.out" 2>&1 </dev/null &
+	QPID=$!
+}
+
+# gpu_start NAME STAMP EXEC: the guest with the GPU; node 1 has no memory
+# until the guest adds usemem.
 gpu_start() {
-	rm -f "/tmp/$1.serial" "/tmp/$1.out"
-	$QEMU -name "guest=$1,debug-threads=on" \
-		-machine virt,gic-version=3 -accel kvm -cpu host -smp 2 -m 256M \
+	gpu_qemu "$1" "s2gg_stamp=$2 s2gg_exec=$3 s2gg_mib=256" -m 256M \
 		-object memory-backend-ram,id=ram0,size=256M \
 		-numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1 \
-		-device vfio-pci,host=$GPU_BDF \
-		-nodefaults -display none -monitor none -serial "file:/tmp/$1.serial" \
-		-kernel /lib/s2attr/Image -initrd /lib/s2attr/gpuguest.cpio.gz \
-		-append "console=ttyAMA0 loglevel=6 panic=-1 s2gg_stamp=$2 s2gg_exec=$3 s2gg_mib=256" \
-		>"/tmp/$1.out" 2>&1 </dev/null &
-	QPID=$!
+		-device vfio-pci,host=$GPU_BDF
 }
 
 # gpu_running: QEMU has not exited; an exited one stays a zombie, which
 # kill -0 still finds, until gpu_stop reaps it.
 gpu_running() { [ -d /proc/$QPID ] && ! grep -q '^State:.*Z' /proc/$QPID/status 2>/dev/null; }
 
-# gpu_wait NAME: how the guest's run ended: "finished" (its /init said so),
-# "died" (KVM_RUN failed: QEMU stops the VM), "exited" or "timeout".
+# gpu_wait NAME [SECONDS]: how the guest's run ended: "finished" (its
+# /init said so), "died" (KVM_RUN failed: QEMU stops the VM), "exited" or
+# "timeout" (after SECONDS, default GPU_TIMEOUT).
 gpu_wait() {
 	t=0
-	while [ $t -lt $GPU_TIMEOUT ]; do
+	while [ $t -lt "${2:-$GPU_TIMEOUT}" ]; do
 		grep -q '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null && { echo finished; return; }
 		grep -q 'kvm run failed' "/tmp/$1.out" && { echo died; return; }
 		gpu_running || { echo exited; return; }
@@ -116,10 +126,10 @@ gpu_wait() {
 	echo timeout
 }
 
-# gpu_report NAME: the guest's TAP lines as this plan's, its console for
-# the log (a splat there fails the run), and what QEMU said.
+# gpu_report NAME [PLAN]: the guest's TAP lines as this plan's, its console
+# for the log (a splat there fails the run), and what QEMU said.
 gpu_report() {
-	sed -nE 's/^(\[ *[0-9.]+\] )?(s2attr_gpuguest: )?(not ok|ok) [0-9]+ /\3 0 gpu, '"$1"': /p' \
+	sed -nE 's/^(\[ *[0-9.]+\] )?(s2attr_gpuguest: )?(not ok|ok) [0-9]+ /\3 0 '"${2:-gpu}, $1"': /p' \
 		"/tmp/$1.serial" | tr -d '\r'
 	sed 's/^/guest| /' "/tmp/$1.serial"
 	sed 's/^/qemu| /' "/tmp/$1.out"
