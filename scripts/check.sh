@@ -107,6 +107,7 @@ collect_matrix() {
 			collect "$dir/gpu_stock.log" "$name/$cpu/stock"
 			collect "$dir/gpu.log" "$name/$cpu/gpu"
 		fi
+		! in_plans gpufile "$plans" || collect "$dir/gpufile.log" "$name/$cpu/gpufile"
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled
 	done
@@ -146,13 +147,14 @@ for m in ${built[@]+"${built[@]}"}; do
 		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_plans "$cpu" "$(ktree "$s" "$v")")"
 	done
 done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
-	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 ops= gpu=
+	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 ops= gpu= gpufile=
 	case ,$7, in *,ops,*) ops=1 ;; esac
 	case ,$7, in *,gpu,*) gpu=1 ;; esac
+	case ,$7, in *,gpufile,*) gpufile=1 ;; esac
 	for plan in stock ${ops:+policy_stock} ${gpu:+gpu_stock}; do
 		"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
 	done
-	for plan in shim ${ops:+policy qemu} ${gpu:+gpu}; do
+	for plan in shim ${ops:+policy qemu} ${gpu:+gpu} ${gpufile:+gpufile}; do
 		"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
 	done' sh "$S2ATTR_TOP" "$logs"
 echo "# the QEMU runs took $((SECONDS - t0)) s"
