@@ -114,7 +114,7 @@ collect_matrix() {
 }
 
 mkdir -p "$logs"
-step "the host release's arm64 qemu-system-aarch64, the real VMM of plan qemu" \
+step "the arm64 build of the host's QEMU, the real VMM of plans qemu, gpu and gpufile" \
 	"$S2ATTR_TOP/scripts/vmm-qemu.sh"
 series_64k=${S2ATTR_SERIES_64K:-$series_list}
 
