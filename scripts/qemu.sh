@@ -23,7 +23,8 @@
 # in bytes) whenever the VMM clears memory decoding, which QEMU does at
 # every reset; nvgrace-gpu has no fault handler to map them again.  The
 # device tree is QEMU's own for the command line, with the node added.
-# Plan "gpufile" gets only the Linux guest that those plans run.
+# Plans "gpufile" and "gpufile_bench" get only the Linux guest that those
+# plans run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -50,7 +51,7 @@ gpu | gpu_stock)
 	     -device virtio-iommu-pci,addr=01.0 -device edu,addr=02.0 -device edu,addr=03.0)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
-gpufile)
+gpufile | gpufile_bench)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
 esac

@@ -13,6 +13,11 @@
  *		DIC: the code runs) or "abort" (no DIC: s2attr refuses the
  *		fetch and KVM injects a prefetch abort, which the guest kernel
  *		turns into SIGBUS)
+ * or: gpuload NODE MIB touch
+ *	for make bench: write the first byte of every page of MIB bound to
+ *	the node, once, and print the time that took, in ns of the guest's
+ *	clock (under QEMU's -icount, instructions): "bench: firsttouch,MIB,
+ *	PAGES,NS".
  *
  * One TAP line per case on standard output; exit status 0 if every case
  * passed.
@@ -28,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MPOL_BIND	2
@@ -247,13 +253,29 @@ static void exec_from_node(const char *want)
 	munmap(p, pagesz);
 }
 
+/* The first write to every page of P, timed. */
+static void first_touch(uint8_t *p)
+{
+	struct timespec t0, t1;
+	size_t off;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (off = 0; off < len; off += pagesz)
+		p[off] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	result(on_node(p, len), "first touch: every page is on the node");
+	printf("bench: firsttouch,%zu,%zu,%lld\n", len >> 20, len / pagesz,
+	       (t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec);
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t *p;
 	char what[128];
 
-	if (argc != 4 || (strcmp(argv[3], "run") && strcmp(argv[3], "abort"))) {
-		fprintf(stderr, "usage: gpuload NODE MIB run|abort\n");
+	if (argc != 4 || (strcmp(argv[3], "run") && strcmp(argv[3], "abort") &&
+			  strcmp(argv[3], "touch"))) {
+		fprintf(stderr, "usage: gpuload NODE MIB run|abort|touch\n");
 		return 2;
 	}
 	node = atoi(argv[1]);
@@ -267,6 +289,10 @@ int main(int argc, char **argv)
 	if (!p) {
 		result(0, "memory bound to the node");
 		return 1;
+	}
+	if (!strcmp(argv[3], "touch")) {
+		first_touch(p);
+		return failed ? 1 : 0;
 	}
 	fill(p, len, 7);
 	snprintf(what, sizeof(what), "%zu MiB bound to node %d: every page is on it", len >> 20, node);

@@ -7,6 +7,11 @@
  *
  * Usage: s2attr_peek <pid>-<fd> IPA
  * Prints: "<name> ipa 0x.. desc 0x.. level N valid 0|1 memattr 0x.."
+ *
+ * Usage: s2attr_peek <pid>-<fd> IPA LEN
+ * Walks [IPA, IPA + LEN) leaf by leaf and prints the valid leaves there,
+ * each a stage-2 fault: "<name> ipa 0x.. len 0x.. leaves N level2 N
+ * level3 N" (level 1 and 2 are blocks, level 3 pages).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,13 +31,45 @@
 #define SYS_pidfd_getfd	438
 #endif
 
+/*
+ * The size an entry of LEVEL maps with the host's granule (4 KiB: 1 GiB,
+ * 2 MiB, 4 KiB; 64 KiB: 4 TiB, 512 MiB, 64 KiB).
+ */
+static unsigned long long level_size(unsigned int level)
+{
+	unsigned int shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+
+	return 1ULL << (shift + (3 - level) * (shift - 3));
+}
+
+/* walk: count the valid leaves of [q->ipa, q->ipa + len). */
+static int walk(int oracle, struct s2attr_oracle_query *q, const char *name,
+		unsigned long long len)
+{
+	unsigned long long ipa = q->ipa, end = q->ipa + len, n[4] = { 0 };
+
+	while (ipa < end) {
+		q->ipa = ipa;
+		if (ioctl(oracle, S2ATTR_ORACLE_QUERY, q) || q->level > 3) {
+			fprintf(stderr, "s2attr_peek: %s at 0x%llx: %s\n", name, ipa,
+				strerror(errno));
+			return 1;
+		}
+		n[q->level] += q->valid;
+		ipa = (ipa & ~(level_size(q->level) - 1)) + level_size(q->level);
+	}
+	printf("%s ipa 0x%llx len 0x%llx leaves %llu level2 %llu level3 %llu\n",
+	       name, end - len, len, n[1] + n[2] + n[3], n[2], n[3]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct s2attr_oracle_query q = { 0 };
 	int pid, fd, pidfd, oracle;
 
-	if (argc != 3 || sscanf(argv[1], "%d-%d", &pid, &fd) != 2) {
-		fprintf(stderr, "usage: s2attr_peek <pid>-<fd> IPA\n");
+	if ((argc != 3 && argc != 4) || sscanf(argv[1], "%d-%d", &pid, &fd) != 2) {
+		fprintf(stderr, "usage: s2attr_peek <pid>-<fd> IPA [LEN]\n");
 		return 2;
 	}
 	q.ipa = strtoull(argv[2], NULL, 0);
@@ -43,6 +80,8 @@ int main(int argc, char **argv)
 	}
 	q.vm_fd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	oracle = open("/dev/s2attr_oracle", O_RDWR);
+	if (argc == 4 && q.vm_fd >= 0 && oracle >= 0)
+		return walk(oracle, &q, argv[1], strtoull(argv[3], NULL, 0));
 	if (q.vm_fd < 0 || oracle < 0 || ioctl(oracle, S2ATTR_ORACLE_QUERY, &q)) {
 		fprintf(stderr, "s2attr_peek: %s: %s\n", argv[1], strerror(errno));
 		return 1;
