@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #define MPOL_BIND	2
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define HWCAP_ATOMICS_BIT	(1UL << 8)
 
 static int node;
@@ -127,7 +128,7 @@ static int unaligned_copies(uint8_t *p)
 	};
 	size_t chunk = 64 << 10, i;
 
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		fill(p + offs[i][0], chunk, i);
 		memmove(p + offs[i][1] + (4 << 20), p + offs[i][0], chunk - 3);
 		if (memcmp(p + offs[i][1] + (4 << 20), p + offs[i][0], chunk - 3))
@@ -208,7 +209,8 @@ static void forked(uint8_t *p)
 		_exit(ok && verify(p, len / 2, 8) && on_node(p, len / 2) ? 0 : 1);
 	}
 	waitpid(pid, &st, 0);
-	result(pid > 0 && st == 0, "fork: the child reads the parent's pages and its copies are on the node");
+	result(pid > 0 && st == 0,
+	       "fork: the child reads the parent's pages and its copies are on the node");
 	result(verify(p, len, 7), "fork: the parent's data is unchanged");
 }
 
@@ -295,7 +297,8 @@ int main(int argc, char **argv)
 		return failed ? 1 : 0;
 	}
 	fill(p, len, 7);
-	snprintf(what, sizeof(what), "%zu MiB bound to node %d: every page is on it", len >> 20, node);
+	snprintf(what, sizeof(what), "%zu MiB bound to node %d: every page is on it",
+		 len >> 20, node);
 	result(on_node(p, len), what);
 	snprintf(what, sizeof(what), "%zu MiB pattern written and read back", len >> 20);
 	result(verify(p, len, 7), what);
