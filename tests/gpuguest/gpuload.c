@@ -162,7 +162,7 @@ static void add_lse(uint64_t *p)
  * Two processes increment counters in shared memory on the node, with
  * LDXR/STXR and, where the CPU has them, LSE atomics: no increment lost.
  */
-static void atomics(void)
+static void two_process_atomics(void)
 {
 	const int n = 20000, lse = !!(getauxval(AT_HWCAP) & HWCAP_ATOMICS_BIT);
 	uint64_t *c = (uint64_t *)map_bound(pagesz, PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	result(verify(p, len, 7), what);
 	forked(p);
 	result(unaligned_copies(p), "copies at unaligned offsets");
-	atomics();
+	two_process_atomics();
 	exec_from_node(argv[3]);
 	printf("1..%u\n", tap);
 	return failed ? 1 : 0;
