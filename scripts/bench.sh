@@ -71,6 +71,17 @@ for clock in ${S2ATTR_BENCH_CLOCKS:-wall icount}; do
 		}' "$log.data"
 done
 
+# icount_plan TREE PLAN LOG KEY: run benchmark plan PLAN on TREE under
+# -icount with one vCPU; prints its "bench: KEY," lines without the prefix.
+# A guest that does not finish or a case that fails stops the benchmark.
+icount_plan() {
+	S2ATTR_QEMU_ICOUNT=1 S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=3600 \
+		"$S2ATTR_TOP/scripts/qemu.sh" "$1" neoverse-n2 "$2" "$3" ||
+		die "the benchmark guest did not finish, see ${3#"$S2ATTR_TOP"/}"
+	! tr -d '\r' <"$3" | grep '^not ok' >&2 || die "a benchmark case failed, see ${3#"$S2ATTR_TOP"/}"
+	tr -d '\r' <"$3" | sed -n "s/^bench: $4,//p"
+}
+
 # Stage-2 blocks: the stage-2 faults and instructions (-icount) to write
 # every page of memory the host maps with pages (the nvgrace-shaped
 # provider), 256 MiB with 4 KiB pages and 1 GiB with 64 KiB pages, on the
@@ -96,11 +107,7 @@ for v in "" ref 64k 64k-ref; do
 	"$S2ATTR_TOP/scripts/build-tests.sh" "$series" $v >>"$S2ATTR_BUILD/bench-build.log" 2>&1 ||
 		die "test build for ${tree#"$S2ATTR_TOP"/} failed, see build/bench-build.log"
 	note "stage-2 blocks: $(basename "$tree"), -icount"
-	S2ATTR_QEMU_ICOUNT=1 S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=1800 \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$tree" neoverse-n2 blocks_bench "$log" ||
-		die "the benchmark guest did not finish, see ${log#"$S2ATTR_TOP"/}"
-	! tr -d '\r' <"$log" | grep '^not ok' || die "a benchmark case failed, see ${log#"$S2ATTR_TOP"/}"
-	tr -d '\r' <"$log" | sed -n 's/^bench: blocks,//p' >>"$blocks_data"
+	icount_plan "$tree" blocks_bench "$log" blocks >>"$blocks_data"
 done
 echo "config,page_kib,region_mib,hva,faults,instructions" >"$blocks_csv"
 grep -v '^skip: ' "$blocks_data" >>"$blocks_csv" || true
@@ -153,11 +160,7 @@ for v in ref ""; do
 	tree=$(ktree "$series" "$v")
 	log=$S2ATTR_BUILD/logs/bench-guest${v:+-$v}.log
 	note "the Linux guest's first touch: $(basename "$tree"), -icount"
-	S2ATTR_QEMU_ICOUNT=1 S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=3600 \
-		"$S2ATTR_TOP/scripts/qemu.sh" "$tree" neoverse-n2 gpufile_bench "$log" ||
-		die "the benchmark guest did not finish, see ${log#"$S2ATTR_TOP"/}"
-	! tr -d '\r' <"$log" | grep '^not ok' || die "a benchmark case failed, see ${log#"$S2ATTR_TOP"/}"
-	tr -d '\r' <"$log" | sed -n 's/^bench: gpufile,//p' >>"$guest_data"
+	icount_plan "$tree" gpufile_bench "$log" gpufile >>"$guest_data"
 done
 echo "config,layout,page_kib,touched_mib,leaves,blocks,instructions" >"$guest_csv"
 cat "$guest_data" >>"$guest_csv"
