@@ -107,23 +107,21 @@ gpu_start() {
 		-device vfio-pci,host=$GPU_BDF
 }
 
-# gpu_running: QEMU has not exited; an exited one stays a zombie, which
-# kill -0 still finds, until gpu_stop reaps it.
-gpu_running() { [ -d /proc/$QPID ] && ! grep -q '^State:.*Z' /proc/$QPID/status 2>/dev/null; }
-
-# gpu_wait NAME [SECONDS]: how the guest's run ended: "finished" (its
-# /init said so), "died" (KVM_RUN failed: QEMU stops the VM), "exited" or
-# "timeout" (after SECONDS, default GPU_TIMEOUT).
+# gpu_wait NAME [SECONDS]: how the guest's run ended, in $end: "finished"
+# (its /init said so), "died" (KVM_RUN failed: QEMU stops the VM),
+# "exited" or "timeout" (after SECONDS, default GPU_TIMEOUT).  Not for a
+# command substitution: QEMU is this shell's child, which only this shell
+# reaps; from a subshell an exited QEMU would look alive.
 gpu_wait() {
 	t=0
 	while [ $t -lt "${2:-$GPU_TIMEOUT}" ]; do
-		grep -q '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null && { echo finished; return; }
-		grep -q 'kvm run failed' "/tmp/$1.out" && { echo died; return; }
-		gpu_running || { echo exited; return; }
+		grep -q '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null && { end=finished; return; }
+		grep -q 'kvm run failed' "/tmp/$1.out" && { end=died; return; }
+		kill -0 $QPID 2>/dev/null || { end=exited; return; }
 		sleep 1
 		t=$((t + 1))
 	done
-	echo timeout
+	end=timeout
 }
 
 # gpu_report NAME [PLAN]: the guest's TAP lines as this plan's, its console
@@ -164,11 +162,19 @@ gpu_stop() {
 	wait $QPID 2>/dev/null
 }
 
+# gpu_exec: what a guest instruction fetch from the GPU's memory must do:
+# run with DIC, or take a prefetch abort without it (s2attr refuses).
+gpu_exec() { if [ "$s2test_dic" = 0 ]; then echo abort; else echo run; fi; }
+
+# gpu_listed NAME: s2attrctl list names the VM of $QPID by its guest name
+# NAME, enabled.
+gpu_listed() { s2attrctl list | grep -Eq "^$(qemu_vm) +$QPID +qemu-system-aar +$1 +1 "; }
+
 # gpu_dies NAME: stock KVM's Device mapping of usemem kills the guest at its
 # first unaligned access, right after the aligned one completed.
 gpu_dies() {
 	gpu_start "$1" none run
-	end=$(gpu_wait "$1")
+	gpu_wait "$1"
 	gpu_report "$1"
 	check "gpu, $1: the guest dies at its first unaligned access to usemem: KVM_RUN EFAULT ($end)" \
 		sh -c "[ $end = died ] && grep -q 'kvm run failed Bad address' /tmp/$1.out &&
@@ -182,10 +188,8 @@ gpu_dies() {
 # usemem is Normal-WB in blocks from the first access, resmem Normal-NC.
 gpu_completes() {
 	stamp=run$(date +%s)
-	exec=abort
-	[ "$s2test_dic" = 0 ] || exec=run
-	gpu_start "$1" "$stamp" "$exec"
-	end=$(gpu_wait "$1")
+	gpu_start "$1" "$stamp" "$(gpu_exec)"
+	gpu_wait "$1"
 	gpu_report "$1"
 	check "gpu, $1: the guest ran to its end ($end)" test "$end" = finished
 	vm=$(qemu_vm)
@@ -202,8 +206,7 @@ gpu_completes() {
 	check "gpu, $1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
 		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
 		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
-	check "gpu, $1: s2attrctl list names the VM by its guest name, enabled" sh -c \
-		"s2attrctl list | grep -Eq '^$vm +$QPID +qemu-system-aar +$1 +1 '"
+	check "gpu, $1: s2attrctl list names the VM by its guest name, enabled" gpu_listed "$1"
 	gpu_stop
 	# What the guest wrote, through the host's own mapping of the memory.
 	check "gpu, $1: the host reads usemem's stamp back through nvgrace-gpu's mapping" \
@@ -218,7 +221,7 @@ gpu_completes() {
 gpu_refused() {
 	mark
 	gpu_start "$1" none run
-	end=$(gpu_wait "$1")
+	gpu_wait "$1"
 	gpu_report "$1"
 	check "gpu, $1, no FWB: QEMU stops at the GPU memory's memslot: Invalid argument ($end)" \
 		sh -c "[ $end = exited ] && [ ! -s /tmp/$1.serial ] &&

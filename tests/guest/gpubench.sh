@@ -36,7 +36,7 @@ gpubench_run() {
 		-object memory-backend-ram,id=ram0,size=256M \
 		-object memory-backend-file,id=gpu,mem-path=/dev/s2attr_nvgrace_usemem,share=on,size=1G,$2 \
 		-numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1,memdev=gpu
-	end=$(gpu_wait bench 1500)
+	gpu_wait bench 1500
 	gpu_report bench gpufile_bench
 	ns=$(sed -n 's/^bench: firsttouch,[0-9]*,[0-9]*,\([0-9]*\).*/\1/p' /tmp/bench.serial | head -n 1)
 	walk=$(s2attr_peek "$(qemu_vm)" $GPUFILE_NODE_IPA 0x40000000)

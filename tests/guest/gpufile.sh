@@ -40,12 +40,10 @@ gpufile_data() {
 
 # gpufile_completes NAME: the VM the policy enabled runs the whole guest.
 gpufile_completes() {
-	exec=abort
-	[ "$s2test_dic" = 0 ] || exec=run
 	level=$GPU_BLOCK
 	[ "$(gpu_page_kib)" = 4 ] || level=$GPU_PAGE
-	gpufile_start "$1" "$exec"
-	end=$(gpu_wait "$1")
+	gpufile_start "$1" "$(gpu_exec)"
+	gpu_wait "$1"
 	gpu_report "$1" gpufile
 	check "gpufile, $1: the guest ran to its end ($end)" test "$end" = finished
 	vm=$(qemu_vm)
@@ -56,8 +54,7 @@ gpufile_completes() {
 		test "$(gpu_leaf "$1" "$data")" = "$level 0x6"
 	check "gpufile, $1: faults_stock 0, faults_normal > 0" sh -c \
 		"grep -qx 0 $SYS/vms/$vm/faults_stock && ! grep -qx 0 $SYS/vms/$vm/faults_normal"
-	check "gpufile, $1: s2attrctl list names the VM by its guest name, enabled" sh -c \
-		"s2attrctl list | grep -Eq '^$vm +$QPID +qemu-system-aar +$1 +1 '"
+	check "gpufile, $1: s2attrctl list names the VM by its guest name, enabled" gpu_listed "$1"
 	gpu_stop
 }
 
@@ -68,7 +65,7 @@ gpufile_completes() {
 # minute; the enabled guest runs its whole workload in about 30 s here.
 gpufile_dies() {
 	gpufile_start "$1" run
-	end=$(gpu_wait "$1" 60)
+	gpu_wait "$1" 60
 	gpu_report "$1" gpufile
 	check "gpufile, $1: the guest does not reach its /init ($end)" sh -c \
 		"[ $end = timeout ] && ! grep -q S2ATTR-GUEST-BEGIN /tmp/$1.serial"
