@@ -12,8 +12,11 @@ set -euo pipefail
 
 case "${1:-}" in
 checkpatch)
-	series=$(ls "$S2ATTR_TOP/patches" | head -n 1)
-	cp=$(ktree "$series")/scripts/checkpatch.pl
+	# Any series' tree will do; a run limited by S2ATTR_SERIES has one.
+	for series in $(ls "$S2ATTR_TOP/patches"); do
+		cp=$(ktree "$series")/scripts/checkpatch.pl
+		[ ! -f "$cp" ] || break
+	done
 	[ -f "$cp" ] || die "no checkpatch.pl: build a kernel first"
 	cd "$S2ATTR_TOP"
 	rc=0
