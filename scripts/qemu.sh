@@ -8,7 +8,8 @@
 # 1.25 GiB stand for GPU memory (outside the linear map).  Environment:
 # S2ATTR_QEMU_SMP (vCPUs, 2), S2ATTR_QEMU_APPEND (more kernel arguments),
 # S2ATTR_QEMU_TIMEOUT (seconds, 900), S2ATTR_INITRD (another initramfs),
-# S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each).
+# S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each),
+# S2ATTR_DISK (below).
 #
 # Plans "gpu" and "gpu_stock" (tests/guest/gpu.sh) get a Grace host's GPU:
 # a PCI endpoint (QEMU's edu at 00:02.0) behind virtio-iommu (00:01.0),
@@ -24,7 +25,12 @@
 # every reset; nvgrace-gpu has no fault handler to map them again.  The
 # device tree is QEMU's own for the command line, with the node added.
 # Plans "gpufile" and "gpufile_bench" get only the Linux guest that those
-# plans run.
+# plans run.  Plan "libvirt" gets two such GPUs, as a Grace Blackwell host
+# has: 00:02.0 and 00:05.0, whose memory is the two halves of a 4 GiB BAR.
+#
+# S2ATTR_DISK=IMAGE boots instead a root filesystem image (ext4, on a
+# virtio disk; scripts/sysimage.sh) with its own init (systemd), and all of
+# QEMU's RAM, 3 GiB; what the run writes to the disk is dropped.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,28 +49,44 @@ out=$S2ATTR_BUILD/out/$(basename "$tree")
 initrd=${S2ATTR_INITRD:-$out/initramfs.cpio.gz}
 ram=2048
 gpu=()
+# The GPUs' slots: each has 2 GiB of the memory.
+gpus=(2)
 case $plan in
+libvirt)
+	gpus=(2 5)
+	;&
 gpu | gpu_stock)
 	ram=2048,slots=1,maxmem=8T
-	gpu=(-object memory-backend-ram,id=gpumem,size=2G,share=on
+	gpu=(-object "memory-backend-ram,id=gpumem,size=$((2 * ${#gpus[@]}))G,share=on"
 	     -device ivshmem-plain,memdev=gpumem,addr=04.0
 	     -device virtio-iommu-pci,addr=01.0 -device edu,addr=02.0 -device edu,addr=03.0)
+	[ ${#gpus[@]} = 1 ] || gpu+=(-device edu,addr=05.0)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
 gpufile | gpufile_bench)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
 esac
-append="console=ttyAMA0 mem=768M loglevel=4 panic=-1 oops=panic $extra"
+boot=(-initrd "$initrd")
+append="console=ttyAMA0 loglevel=4 panic=-1 oops=panic $extra"
 append="$append s2test_plan=$plan s2test_fwb=$fwb s2test_dic=$dic"
-append="$append s2test_mem=0x70000000,0x50000000 ${S2ATTR_QEMU_APPEND:-}"
+if [ -n "${S2ATTR_DISK:-}" ]; then
+	[ -f "$S2ATTR_DISK" ] || die "no disk image $S2ATTR_DISK"
+	ram=${ram/#2048/3072}
+	boot=(-drive "if=none,id=root,format=raw,snapshot=on,file=$S2ATTR_DISK"
+	      -device virtio-blk-device,drive=root)
+	append="$append root=/dev/vda rw rootwait systemd.show_status=0"
+else
+	append="$append mem=768M s2test_mem=0x70000000,0x50000000"
+fi
+append="$append ${S2ATTR_QEMU_APPEND:-}"
 
 accel=(-accel tcg,thread=multi)
 [ "${S2ATTR_QEMU_ICOUNT:-0}" = 0 ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
 args=(-machine "virt,virtualization=on,gic-version=3${machine:+,$machine}" -cpu "$model"
       "${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m "$ram" ${gpu[@]+"${gpu[@]}"}
       -nographic -nic none -no-reboot -monitor none -serial stdio
-      -kernel "$tree/arch/arm64/boot/Image" -initrd "$initrd" -append "$append")
+      -kernel "$tree/arch/arm64/boot/Image" "${boot[@]}" -append "$append")
 
 mkdir -p "$(dirname "$log")"
 if [ ${#gpu[@]} -gt 0 ]; then
@@ -76,8 +98,13 @@ if [ ${#gpu[@]} -gt 0 ]; then
 	node=$(sed -n 's/^\t\(pcie@[0-9a-f]*\) {$/\1/p' "$dtb.dts" | head -n 1)
 	base=$(sed -n "/^\t$node {/,/^\t};/s/^\t\tranges = <.* \(0x[0-9a-f]*\) \(0x[0-9a-f]*\) 0x[0-9a-f]* 0x[0-9a-f]*>;$/\1 \2/p" "$dtb.dts")
 	[ -n "$node" ] && [ -n "$base" ] || die "no PCI host bridge in QEMU's device tree"
-	base=$(printf '0x%x' $(( ${base% *} << 32 | ${base#* } )))
-	sed -e "s/@PCIE@/$node/" -e "s/@BASE@/$base/" "$S2ATTR_TOP/tests/guest/gpu.dtsi" >>"$dtb.dts"
+	base=$(( ${base% *} << 32 | ${base#* } ))
+	for i in "${!gpus[@]}"; do
+		sed -e "s/@PCIE@/$node/" -e "s/@SLOT@/${gpus[i]}/" \
+		    -e "s/@REG@/$(printf '0x%x' $((gpus[i] << 11)))/" \
+		    -e "s/@BASE@/$(printf '0x%x' $((base + (i << 31))))/" \
+		    "$S2ATTR_TOP/tests/guest/gpu.dtsi" >>"$dtb.dts"
+	done
 	dtc -q -I dts -O dtb -o "$dtb" "$dtb.dts" || die "cannot add the GPU's node to QEMU's device tree"
 	args+=(-dtb "$dtb")
 fi
