@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test plan "libvirt": the operator's flow on a booted Debian host.  Not
+# run from the test initramfs: scripts/pkgtest.sh boots the root
+# filesystem in which it installed the shimmed kernel, s2attr-dkms (built
+# by Debian's dkms), s2attr-tools, and libvirt and QEMU from Debian's
+# archive; systemd runs this plan once the host is up
+# (tests/guest/system/).  The operator's one step was done before boot
+# (scripts/sysimage.sh): "enable guest=gpu-vm-1" in /etc/s2attr/policy.
+# The host has two GPUs (scripts/qemu.sh); libvirt hands each to a domain
+# of tests/guest/system/gpu-vm.xml: gpu-vm-1, which the policy names, and
+# gpu-vm-2, which it does not.  The guests are the real-stack test's, and
+# the helpers of tests/guest/gpu.sh read their results and the stage-2
+# descriptors of their VMs (the oracle).
+#
+#   FWB      gpu-vm-2 dies at its first unaligned access (usemem Device),
+#            gpu-vm-1 runs every guest case (usemem Normal-WB blocks), is
+#            still enabled and runs them again after "virsh reboot";
+#            libvirt's probes, QEMU's scratch VMs and ten destroy/start
+#            cycles leave no VM behind
+#   no FWB   gpu-vm-1 stops at the GPU memory's memslot, which s2attr
+#            refuses (the journal says so); then the packages are purged
+#            and installed again
+
+LV_DIR=/usr/lib/s2attr-test
+LV_LOG=/var/log/libvirt/qemu
+LV_POLICY="enable guest=gpu-vm-1"
+LV_DEBS=/var/cache/s2attr-test
+# The oracle, built for this kernel with the tests.
+LV_ORACLE=$LV_DIR/s2attr_test_oracle.ko
+
+lv_virsh() { virsh -q -c qemu:///system "$@"; }
+
+# lv_gpu NAME: the GPU slot of domain NAME.
+lv_gpu() { case $1 in gpu-vm-1) echo 02 ;; *) echo 05 ;; esac; }
+lv_bdf() { echo "0000:00:$(lv_gpu "$1").0"; }
+
+# lv_driver BDF: the driver BDF is bound to, if any.
+lv_driver() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null; }
+
+# lv_define NAME: domain NAME with its GPU.  gpu.sh's helpers find the
+# guest's console and QEMU's log at /tmp/NAME.serial and /tmp/NAME.out.
+lv_define() {
+	sed -e "s/@NAME@/$1/g" -e "s/@SLOT@/$(lv_gpu "$1")/" -e "s/@EXEC@/$(gpu_exec)/" \
+		$LV_DIR/gpu-vm.xml >"/tmp/$1.xml" &&
+		lv_virsh define "/tmp/$1.xml" >/dev/null &&
+		ln -sf "$LV_LOG/$1.serial" "/tmp/$1.serial" &&
+		ln -sf "$LV_LOG/$1.log" "/tmp/$1.out"
+}
+
+# lv_gpu_memory BDF: nvgrace-gpu, bound here, has the GPU's memory
+# (GPU_REGIONS); then unbound, as libvirt expects to find it.
+lv_gpu_memory() {
+	gpu_bind "$1" && gpu_has_memory "$1" &&
+		echo "$1" >/sys/bus/pci/drivers/$GPU_DRV/unbind &&
+		echo >"/sys/bus/pci/devices/$1/driver_override"
+}
+
+# lv_start NAME: virsh start, QEMU's pid in $QPID (gpu.sh's helpers).
+lv_start() {
+	: >"$LV_LOG/$1.log"
+	lv_virsh start "$1" >/dev/null && QPID=$(cat "/run/libvirt/qemu/$1.pid")
+}
+
+# lv_vms: the VMs s2attr knows, one per line.
+lv_vms() { ls $SYS/vms; }
+
+# lv_only_domains: every VM s2attr knows is a running domain's (its QEMU's
+# pid), and each running domain has one: none left by libvirt's capability
+# probes or by QEMU's scratch VMs (KVM_ARM_VCPU_INIT probing -cpu host).
+lv_only_domains() {
+	want=$(for d in $(lv_virsh list --name); do
+		awk 1 "/run/libvirt/qemu/$d.pid"
+	done | sort)
+	have=$(lv_vms | sed 's/-.*//' | sort)
+	echo "# VMs: $(lv_vms | tr '\n' ' ')(domains' QEMU: $(echo "$want" | tr '\n' ' '))"
+	[ "$have" = "$want" ]
+}
+
+# lv_ends NAME: how many times the guest of NAME ran to its end.
+lv_ends() { grep -c '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null; }
+
+# lv_wait_ends NAME N: until the guest has ended N times, or QEMU stopped.
+lv_wait_ends() {
+	t=0
+	while [ $t -lt $GPU_TIMEOUT ]; do
+		[ "$(lv_ends "$1")" -ge "$2" ] && return 0
+		kill -0 "$QPID" 2>/dev/null || return 1
+		sleep 1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# What the operator gets from boot, with no step of their own.
+lv_boot() {
+	check "libvirt: systemd booted the host: systemd-modules-load and libvirtd are not failed" \
+		sh -c "! systemctl -q is-failed systemd-modules-load.service libvirtd.service"
+	systemctl --no-pager --failed | sed 's/^/# /'
+	check "libvirt: s2attr was loaded at boot (modules-load.d)" is_loaded s2attr
+	check "libvirt: /etc/s2attr/policy was loaded with it: '$LV_POLICY'" policy_is "$LV_POLICY"
+	check "libvirt: the dkms-built module, as dkms installed it" \
+		sh -c "modinfo -n s2attr | grep -q '/updates/dkms/s2attr.ko'"
+	check "load the stage-2 oracle" insmod $LV_ORACLE
+}
+
+# libvirtd probed QEMU, with KVM, when it started at boot (the image has
+# no capability cache): neither those QEMUs nor libvirtd leave a VM.
+lv_probes() {
+	check "libvirt: libvirt probed QEMU with KVM (domain capabilities of type kvm)" \
+		sh -c "virsh -c qemu:///system domcapabilities --virttype kvm | grep -q '<domain>kvm</domain>'"
+	check "libvirt: libvirt's capability probes leave no VM in s2attr" test -z "$(lv_vms)"
+}
+
+# gpu-vm-2: the policy does not name it; stock KVM maps usemem Device and
+# its guest dies at the first unaligned access.  Left running (paused).
+lv_other() {
+	lv_start gpu-vm-2 || { not_ok "libvirt: virsh start gpu-vm-2"; return 1; }
+	check "libvirt: libvirt bound gpu-vm-2's GPU to nvgrace-gpu-vfio-pci" \
+		test "$(lv_driver "$(lv_bdf gpu-vm-2)")" = $GPU_DRV
+	gpu_wait gpu-vm-2
+	gpu_report gpu-vm-2 libvirt
+	check "libvirt, gpu-vm-2: the guest dies at its first unaligned access to usemem ($end)" \
+		sh -c "[ $end = died ] && ! grep -q 'usemem: unaligned' /tmp/gpu-vm-2.serial"
+	check "libvirt, gpu-vm-2: usemem is Device in stage 2, in pages" \
+		test "$(gpu_leaf gpu-vm-2 "$(gpu_window gpu-vm-2 usemem)")" = "$GPU_PAGE 0x1"
+	OTHER_PID=$QPID
+	return 0
+}
+
+# gpu-vm-1, enabled by the policy from its creation.
+lv_enabled() {
+	lv_start gpu-vm-1 || { not_ok "libvirt: virsh start gpu-vm-1"; return 1; }
+	gpu_wait gpu-vm-1
+	gpu_report gpu-vm-1 libvirt
+	check "libvirt, gpu-vm-1: the guest ran to its end ($end)" test "$end" = finished
+	vm=$(qemu_vm)
+	check "libvirt, gpu-vm-1: usemem's window is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf gpu-vm-1 "$(gpu_window gpu-vm-1 usemem)")" = "$GPU_BLOCK 0x6"
+	check "libvirt, gpu-vm-1: usemem's NUMA node is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf gpu-vm-1 "$(gpu_bar gpu-vm-1 usemem)")" = "$GPU_BLOCK 0x6"
+	# As in plan gpu: resmem's write-combine faults are stock KVM's.
+	check "libvirt, gpu-vm-1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
+		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
+		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+	s2attrctl list | sed 's/^/# /'
+	check "libvirt: s2attrctl list names gpu-vm-1, enabled" gpu_listed gpu-vm-1
+	check "libvirt: s2attrctl list names gpu-vm-2, not enabled" \
+		sh -c "s2attrctl list | grep -Eq '^[0-9]+-[0-9]+ +$OTHER_PID +qemu-system-aar +gpu-vm-2 +0 '"
+	check "libvirt: s2attr knows only the two domains' VMs (no probe or scratch VM)" lv_only_domains
+	return 0
+}
+
+# virsh reboot: libvirt asks the guest to power off (the power key) and
+# resets it within the same QEMU, the same VM, still enabled.
+lv_reboot() {
+	vm=$(qemu_vm)
+	pid=$QPID
+	lv_virsh destroy gpu-vm-2 >/dev/null
+	check "libvirt: virsh reboot gpu-vm-1" lv_virsh reboot gpu-vm-1
+	lv_wait_ends gpu-vm-1 2
+	echo "# after the reboot:"
+	sed -n '/^S2ATTR-GUEST-END/,$p' /tmp/gpu-vm-1.serial | sed 's/^/guest| /'
+	check "libvirt, gpu-vm-1: the guest ran to its end again after virsh reboot" \
+		test "$(lv_ends gpu-vm-1)" = 2
+	check "libvirt, gpu-vm-1: the same QEMU and VM, still enabled" \
+		sh -c "[ $(cat /run/libvirt/qemu/gpu-vm-1.pid) = $pid ] && [ '$(qemu_vm)' = $vm ] &&
+		       grep -qx 1 $SYS/vms/$vm/enabled"
+	check "libvirt, gpu-vm-1: every guest case passed again after the reboot" \
+		sh -c "sed -n '/^S2ATTR-GUEST-END/,\$p' /tmp/gpu-vm-1.serial | tr -d '\r' |
+		       grep -E '(^|: )(not )?ok ' >/tmp/reboot.tap && grep -q 'ok ' /tmp/reboot.tap &&
+		       ! grep -q 'not ok ' /tmp/reboot.tap"
+	check "libvirt, gpu-vm-1: usemem's window is Normal-WB in a stage-2 block after the reboot" \
+		test "$(gpu_leaf gpu-vm-1 "$(gpu_window gpu-vm-1 usemem)")" = "$GPU_BLOCK 0x6"
+	lv_virsh destroy gpu-vm-1 >/dev/null
+	check "libvirt: no VM left once both domains are stopped" test -z "$(lv_vms)"
+	check "libvirt: libvirt unbound both GPUs again (managed)" \
+		sh -c "[ -z '$(lv_driver "$(lv_bdf gpu-vm-1)")' ] && [ -z '$(lv_driver "$(lv_bdf gpu-vm-2)")' ]"
+}
+
+# Ten virsh start / destroy: each VM enabled and named, none left.
+lv_cycles() {
+	for d in $(lv_virsh list --name); do
+		lv_virsh destroy "$d" >/dev/null
+	done
+	fails=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if lv_start gpu-vm-1 && gpu_listed gpu-vm-1 && lv_only_domains >/dev/null &&
+		   lv_virsh destroy gpu-vm-1 >/dev/null && [ -z "$(lv_vms)" ]; then
+			continue
+		fi
+		fails=$((fails + 1))
+		echo "# cycle $i failed: VMs: $(lv_vms | tr '\n' ' ')"
+		lv_virsh destroy gpu-vm-1 >/dev/null 2>&1
+	done
+	check "libvirt: 10 x virsh start/destroy gpu-vm-1: enabled each time, no stale VM ($fails failed)" \
+		test $fails = 0
+}
+
+# No FWB: the GPU memory's memslot is refused when QEMU adds it, once the
+# guest's driver turns on the device's memory decoding: "virsh start"
+# succeeds, QEMU stops at the memslot before the guest's first access to
+# usemem, libvirt shuts the domain off as crashed, QEMU's log says why,
+# and the journal what s2attr said.
+lv_refused() {
+	mark
+	out=$(lv_virsh start gpu-vm-1 2>&1) && QPID=$(cat /run/libvirt/qemu/gpu-vm-1.pid)
+	echo "$out" | sed 's/^/# virsh: /'
+	gpu_wait gpu-vm-1
+	gpu_report gpu-vm-1 libvirt
+	echo "# domain: $(lv_virsh domstate --reason gpu-vm-1)"
+	check "libvirt, no FWB: gpu-vm-1 crashed before the guest's first access to usemem ($end)" \
+		sh -c "[ '$(lv_virsh domstate --reason gpu-vm-1)' = 'shut off (crashed)' ] &&
+		       ! grep -q 'usemem: aligned' /tmp/gpu-vm-1.serial"
+	check "libvirt, no FWB: QEMU's log has the memslot error: Invalid argument" \
+		grep -q 'KVM_SET_USER_MEMORY_REGION2\{0,1\} failed.*Invalid argument' /tmp/gpu-vm-1.out
+	check "libvirt, no FWB: journalctl -k has s2attr's refusal" \
+		sh -c "journalctl -k -o cat | sed -n '/$MARK/,\$p' | grep -q 's2attr: .*refused memslot at IPA 0x[0-9a-f]*: nofwb'"
+	check "libvirt, no FWB: no VM left" test -z "$(lv_vms)"
+}
+
+# Nothing of the packages' files or of dkms's build is left.
+lv_nothing_left() {
+	left=$(ls -d /var/lib/dkms/s2attr /usr/src/s2attr-* /lib/modules/*/updates/dkms/s2attr.ko* \
+		/etc/s2attr /usr/sbin/s2attrctl /etc/modprobe.d/s2attr-tools.conf \
+		/lib/udev/rules.d/60-s2attr.rules /usr/lib/modules-load.d/s2attr.conf 2>/dev/null)
+	echo "# left: $left"
+	[ -z "$left" ] && [ -z "$(dkms status s2attr)" ] && ! modinfo s2attr >/dev/null 2>&1
+}
+
+# lv_dkms_clean: dkms knows one s2attr, installed for the running kernel.
+lv_dkms_clean() {
+	ver=$(ls /usr/src | sed -n 's/^s2attr-//p')
+	[ "$(dkms status s2attr)" = "s2attr/$ver, $(uname -r), $(uname -m): installed" ]
+}
+
+# apt purge and install again, on the running host: dkms builds s2attr.ko
+# again, and a modprobe of it loads the policy the new package shipped.
+lv_packages() {
+	check "libvirt: rmmod s2attr" rmmod s2attr
+	check "libvirt: apt-get purge s2attr-dkms s2attr-tools" \
+		apt-get purge -y -q s2attr-dkms s2attr-tools
+	check "libvirt: nothing of s2attr is left: module, policy, load hooks, udev rule, dkms" \
+		lv_nothing_left
+	check "libvirt: apt-get install s2attr-dkms s2attr-tools again (dkms builds s2attr.ko)" \
+		sh -c "apt-get install -y -q $LV_DEBS/s2attr-dkms_*.deb $LV_DEBS/s2attr-tools_*.deb"
+	dkms status s2attr | sed 's/^/# dkms: /'
+	check "libvirt: dkms status: s2attr installed for $(uname -r), nothing else" lv_dkms_clean
+	printf '%s\n' "$LV_POLICY" >>/etc/s2attr/policy
+	check "libvirt: modprobe s2attr loads the reinstalled module" modprobe s2attr
+	check "libvirt: and the policy with it" policy_is "$LV_POLICY"
+}
+
+plan_libvirt() {
+	# Headroom: this host also runs systemd, libvirtd and the other guest.
+	GPU_TIMEOUT=600
+	lv_boot
+	for d in gpu-vm-1 gpu-vm-2; do
+		check "libvirt: nvgrace-gpu has $d's GPU memory (bound here, then unbound for libvirt)" \
+			lv_gpu_memory "$(lv_bdf $d)"
+		check "libvirt: virsh define $d" lv_define $d
+	done
+	if [ "$s2test_fwb" = 1 ]; then
+		lv_probes
+		lv_other && lv_enabled && lv_reboot
+		lv_cycles
+	else
+		lv_refused
+		lv_packages
+	fi
+}
