@@ -12,8 +12,11 @@
 # and install s2attr.ko by itself.  That kernel then boots in QEMU with
 # that s2attr.ko and runs test plan "shim", plan "pkg" with s2attr-tools'
 # files as installed (s2attrctl, the policy, modprobe.d, udev; kmod's
-# modprobe), and plan "qemu" (the real VMM).  Also checked: a kernel
-# without the shim is excluded by name, s2attrctl on a host without
+# modprobe), and plan "qemu" (the real VMM).  Then the root filesystem,
+# which also has systemd, libvirt and Debian's QEMU, boots as a Debian
+# host (scripts/sysimage.sh) and runs plan "libvirt": the operator's flow
+# with GPU domains, on a CPU with FWB and one without.  Also checked: a
+# kernel without the shim is excluded by name, s2attrctl on a host without
 # s2attr, and removal leaves nothing.
 # One PASS/FAIL line per check, then "N passed, M failed".
 #
@@ -25,6 +28,7 @@
 # vmlinux: do not run it while make check uses that tree.
 #
 #   S2ATTR_PKGTEST_CPUS="neoverse-n2"    CPU models of the QEMU runs (scripts/cpus.conf)
+#   S2ATTR_PKGTEST_SYSCPUS="neoverse-n2 neoverse-n1"   ... of plan "libvirt"
 #   S2ATTR_DEBIAN_MIRROR=URL     Debian mirror for mmdebstrap
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +41,9 @@ for p in $pages_list; do
 	case "$p" in 4k|64k) ;; *) die "PAGES is 4k or 64k, not '$p'" ;; esac
 done
 cpus=${S2ATTR_PKGTEST_CPUS:-neoverse-n2}
+# Plan "libvirt" boots the root filesystem with systemd: with FWB and DIC,
+# and without FWB.
+syscpus=${S2ATTR_PKGTEST_SYSCPUS:-neoverse-n2 neoverse-n1}
 # The host's own Debian mirror, as its apt sources name it.
 mirror=$(debian_mirror)
 suite=bookworm
@@ -57,14 +64,27 @@ use_kernel() {
 	mkdir -p "$logs"
 }
 rootfs_tar=$pkg/rootfs-$suite-arm64.tar
+sysimg=$pkg/system.img
 read -r -a kargs <<<"$(kmake_args)"
 
 # libc6:arm64: dpkg-shlibdeps' view of s2attrctl's libc in the cross build.
 host_pkgs=(dpkg-dev debhelper dh-dkms lintian mmdebstrap arch-test qemu-user-static
 	   binfmt-support cpio rsync kmod libc6:arm64)
 # dkms brings gcc, make and binutils (arm64).  Without recommends, so that
-# no Debian kernel headers come along for dkms to build for.
-rootfs_pkgs=(dkms)
+# no Debian kernel headers come along for dkms to build for.  The rest makes
+# the root filesystem a host that boots (plan "libvirt"): systemd as init,
+# udevd, and libvirt with Debian's arm64 QEMU, both from bookworm-backports
+# (QEMU 10 and libvirt 11.3, as the host's own QEMU: Debian 12's QEMU 7.2
+# does not align vfio BAR mappings, and libvirt 9.0 cannot bind a vfio
+# variant driver such as nvgrace-gpu-vfio-pci).
+# apt takes every package built from those two sources from backports (a
+# pin: "pkg/suite" would not take their dependencies along).
+backports=$suite-backports
+backports_pin="Package: src:libvirt src:qemu
+Pin: release n=$backports
+Pin-Priority: 990"
+rootfs_pkgs=(dkms systemd-sysv udev kmod libvirt-daemon-system libvirt-daemon-driver-qemu
+	     libvirt-clients qemu-system-arm)
 
 debver=$(dpkg-parsechangelog -l "$S2ATTR_TOP/debian/changelog" -S Version)
 ver=${debver%-*}
@@ -261,7 +281,7 @@ lintian_deb() {
 # apt run (its arm64 maintainer scripts under qemu-user); unpacking the
 # tarball takes seconds.
 rootfs_tarball() {
-	local key="mmdebstrap $suite arm64 minbase $mirror ${rootfs_pkgs[*]}"
+	local key="mmdebstrap $suite $backports arm64 minbase $mirror ${rootfs_pkgs[*]} $backports_pin"
 	if [ -f "$rootfs_tar" ] && [ "$(cat "$rootfs_tar.stamp" 2>/dev/null)" = "$key" ]; then
 		echo "cached: $rootfs_tar"
 		return 0
@@ -270,7 +290,9 @@ rootfs_tarball() {
 	timeout 1800 mmdebstrap --mode=root --arch=arm64 --variant=minbase --format=tar \
 		--include="$(IFS=,; echo "${rootfs_pkgs[*]}")" \
 		--aptopt='APT::Install-Recommends "false"' \
-		"$suite" "$rootfs_tar.new" "$mirror"
+		--setup-hook='mkdir -p "$1/etc/apt/preferences.d"' \
+		--setup-hook="echo '$backports_pin' >\"\$1/etc/apt/preferences.d/s2attr-backports.pref\"" \
+		"$suite" "$rootfs_tar.new" "deb $mirror $suite main" "deb $mirror $backports main"
 	mv "$rootfs_tar.new" "$rootfs_tar"
 	echo "$key" >"$rootfs_tar.stamp"
 }
@@ -300,7 +322,8 @@ tools_installed() {
 	files=$(in_root dpkg -L s2attr-tools)
 	echo "$files"
 	for f in /usr/sbin/s2attrctl /etc/s2attr/policy /etc/modprobe.d/s2attr-tools.conf \
-		 /lib/udev/rules.d/60-s2attr.rules /usr/share/man/man8/s2attrctl.8.gz; do
+		 /lib/udev/rules.d/60-s2attr.rules /usr/lib/modules-load.d/s2attr.conf \
+		 /usr/share/man/man8/s2attrctl.8.gz; do
 		grep -qx "$f" <<<"$files" || die "s2attr-tools lacks $f"
 	done
 	conffiles=$(in_root dpkg-query -W -f '${Conffiles}' s2attr-tools)
@@ -404,7 +427,8 @@ remove_all() {
 	in_root dpkg --purge s2attr-dkms s2attr-tools
 	nothing_left
 	none "of s2attr-tools" ls -d "$root/etc/s2attr" "$root/usr/sbin/s2attrctl" \
-		"$root/etc/modprobe.d/s2attr-tools.conf" "$root/lib/udev/rules.d/60-s2attr.rules"
+		"$root/etc/modprobe.d/s2attr-tools.conf" "$root/lib/udev/rules.d/60-s2attr.rules" \
+		"$root/usr/lib/modules-load.d/s2attr.conf"
 }
 
 purge() {
@@ -435,13 +459,16 @@ boot_image() {
 		>"$dir/initramfs.cpio.gz"
 }
 
-# qemu_plan CPU PLAN: a plan on the packaged kernel with the dkms-built
-# module.
+# qemu_plan CPU PLAN [DISK]: a plan on the packaged kernel with the
+# dkms-built module: in the test initramfs, or on the host booted from
+# image DISK (system_image).
 qemu_plan() {
-	local cpu=$1 plan=$2 dir=$pkg/qemu log tap nok nnot
+	local cpu=$1 plan=$2 disk=${3:-} dir=$pkg/qemu log tap nok nnot t=$SECONDS
 	log=$dir/$cpu-$plan.log
-	S2ATTR_INITRD=$dir/initramfs.cpio.gz S2ATTR_QEMU_TIMEOUT=600 \
+	S2ATTR_INITRD=$dir/initramfs.cpio.gz S2ATTR_DISK=$disk \
+		S2ATTR_QEMU_TIMEOUT=$([ -n "$disk" ] && echo 2400 || echo 600) \
 		"$S2ATTR_TOP/scripts/qemu.sh" "$dir/linux" "$cpu" "$plan" "$log" || true
+	note "QEMU $cpu, plan $plan: $((SECONDS - t)) s"
 	tr -d '\r' <"$log" >"$log.txt"
 	tap=$(sed -n '/^S2ATTR-BEGIN/,/^S2ATTR-DMESG-BEGIN/p' "$log.txt")
 	nok=$(grep -c '^ok ' <<<"$tap" || true)
@@ -460,6 +487,12 @@ qemu_plan() {
 	fi
 }
 
+# The root filesystem as it is now (kernel and s2attr installed) as the
+# image of a host that boots with systemd, for plan "libvirt".
+system_image() {
+	"$S2ATTR_TOP/scripts/sysimage.sh" "$root" "$(dirname "$initrd")" "$root/tmp/debs" "$sysimg"
+}
+
 # kernel_flow: the packages with one kernel (use_kernel), from a fresh
 # root filesystem: the vendor packages the kernel, the administrator
 # installs s2attr-dkms and the kernel, dkms builds s2attr.ko, the kernel
@@ -476,7 +509,7 @@ kernel_flow() {
 
 	step "$name: s2attr-dkms installs on a host without a kernel to build for" install_dkms_deb
 	check "$name: s2attr-dkms: sources under /usr/src/s2attr-$ver/, no tests, dkms has added them" source_installed
-	check "$name: s2attr-tools: s2attrctl, the policy and modprobe.d conffiles, the udev rule; the shipped policy checks" \
+	check "$name: s2attr-tools: s2attrctl, the policy and modprobe.d conffiles, the udev rule, modules-load.d; the shipped policy checks" \
 		tools_installed
 	check "$name: s2attrctl on a kernel without the shim (this host's): one line naming it, exit 1" \
 		tools_no_shim
@@ -491,6 +524,11 @@ kernel_flow() {
 			qemu_plan "$cpu" "$plan"
 		done
 	done
+	step "$name: the root filesystem as a host's disk image, with the test harness" system_image
+	for cpu in $syscpus; do
+		qemu_plan "$cpu" libvirt "$sysimg"
+	done
+	rm -f "$sysimg"
 	check "$name: dkms remove --all and purging s2attr-dkms and s2attr-tools leave nothing of s2attr" remove_all
 	check "$name: installing s2attr-dkms on a host with the shimmed kernel builds and installs s2attr.ko (postinst)" postinst_build
 	check "$name: purging s2attr-dkms alone leaves nothing of s2attr" purge
@@ -514,7 +552,7 @@ main() {
 		result FAIL "lintian: errors on s2attr-dkms and s2attr-tools"
 	fi
 	[ -z "$lintian_out" ] || sed 's/^/    /' <<<"$lintian_out"
-	step "arm64 Debian $suite root filesystem with dkms (mmdebstrap under qemu-user)" rootfs_tarball
+	step "arm64 Debian $suite root filesystem with dkms, systemd, libvirt and QEMU (mmdebstrap under qemu-user)" rootfs_tarball
 	for p in $pages_list; do
 		use_kernel "$p"
 		kernel_flow
