@@ -184,6 +184,25 @@ gpu_dies() {
 	gpu_stop
 }
 
+# gpu_usemem_blocks LABEL NAME: the guest NAME ran with usemem Normal-WB in
+# stage-2 blocks, at its driver's window and at its NUMA node's start.
+gpu_usemem_blocks() {
+	check "$1: usemem's window is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf "$2" "$(gpu_window "$2" usemem)")" = "$GPU_BLOCK 0x6"
+	check "$1: usemem's NUMA node is Normal-WB in a stage-2 block" \
+		test "$(gpu_leaf "$2" "$(gpu_bar "$2" usemem)")" = "$GPU_BLOCK 0x6"
+}
+
+# gpu_faults LABEL: the VM of $QPID took faults through s2attr, and stock
+# KVM's only for resmem (write-combine, Normal-NC): at most a fault per
+# page of the window the guest used.
+gpu_faults() {
+	vm=$(qemu_vm)
+	check "$1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
+		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
+		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+}
+
 # gpu_completes NAME: the VM the policy enabled runs the whole guest;
 # usemem is Normal-WB in blocks from the first access, resmem Normal-NC.
 gpu_completes() {
@@ -192,20 +211,11 @@ gpu_completes() {
 	gpu_wait "$1"
 	gpu_report "$1"
 	check "gpu, $1: the guest ran to its end ($end)" test "$end" = finished
-	vm=$(qemu_vm)
-	use=$(gpu_bar "$1" usemem)
-	check "gpu, $1: usemem's window is Normal-WB in a stage-2 block" \
-		test "$(gpu_leaf "$1" "$(gpu_window "$1" usemem)")" = "$GPU_BLOCK 0x6"
-	check "gpu, $1: usemem's NUMA node is Normal-WB in a stage-2 block" \
-		test "$(gpu_leaf "$1" "$use")" = "$GPU_BLOCK 0x6"
+	gpu_usemem_blocks "gpu, $1" "$1"
 	leaf=$(gpu_leaf "$1" "$(gpu_window "$1" resmem)")
 	check "gpu, $1: resmem is Normal-NC in stage 2 (write-combine, VM_ALLOW_ANY_UNCACHED)" \
 		test "${leaf#* }" = 0x5
-	# resmem's faults are stock KVM's (Normal-NC): at most a fault per
-	# page of the window the guest used.
-	check "gpu, $1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
-		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
-		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+	gpu_faults "gpu, $1"
 	check "gpu, $1: s2attrctl list names the VM by its guest name, enabled" gpu_listed "$1"
 	gpu_stop
 	# What the guest wrote, through the host's own mapping of the memory.

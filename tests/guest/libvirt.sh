@@ -136,15 +136,8 @@ lv_enabled() {
 	gpu_wait gpu-vm-1
 	gpu_report gpu-vm-1 libvirt
 	check "libvirt, gpu-vm-1: the guest ran to its end ($end)" test "$end" = finished
-	vm=$(qemu_vm)
-	check "libvirt, gpu-vm-1: usemem's window is Normal-WB in a stage-2 block" \
-		test "$(gpu_leaf gpu-vm-1 "$(gpu_window gpu-vm-1 usemem)")" = "$GPU_BLOCK 0x6"
-	check "libvirt, gpu-vm-1: usemem's NUMA node is Normal-WB in a stage-2 block" \
-		test "$(gpu_leaf gpu-vm-1 "$(gpu_bar gpu-vm-1 usemem)")" = "$GPU_BLOCK 0x6"
-	# As in plan gpu: resmem's write-combine faults are stock KVM's.
-	check "libvirt, gpu-vm-1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
-		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
-		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+	gpu_usemem_blocks "libvirt, gpu-vm-1" gpu-vm-1
+	gpu_faults "libvirt, gpu-vm-1"
 	s2attrctl list | sed 's/^/# /'
 	check "libvirt: s2attrctl list names gpu-vm-1, enabled" gpu_listed gpu-vm-1
 	check "libvirt: s2attrctl list names gpu-vm-2, not enabled" \
