@@ -148,7 +148,7 @@ awk -F, -v series="$series" '
 		for (i = 0; i < ns; i++)
 			print "skip: " skips[i]
 	}' "$blocks_data"
-# The real stack's Linux guest (tests/guest/gpubench.sh): the stage-2
+# The real stack's Linux guest (tests/gpu/host/gpubench.sh): the stage-2
 # faults and instructions (-icount) for the guest to first touch 512 MiB
 # of its GPU node, on the reference kernel and with s2attr, with QEMU's
 # mapping aligned (s2attr: blocks) and 4 KiB off (pages only).  4 KiB

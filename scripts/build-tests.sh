@@ -4,11 +4,11 @@
 # build-tests.sh SERIES [VARIANT]: build everything a QEMU test run needs
 # for the kernel tree build/linux-SERIES[-VARIANT] (scripts/kernel.sh) into
 # build/out/<tree>/: s2attr.ko (shimmed trees only), the test provider
-# and oracle modules, the test programs of tests/vmm/, s2attrctl and the
+# and oracle modules, the test programs of tests/host/vmm/, s2attrctl and the
 # policy tests' VMM, the real-VMM test's guest (and Debian's arm64 QEMU,
 # when scripts/vmm-qemu.sh fetched it), and the initramfs that carries
 # them; and initramfs-gpu.cpio.gz, which adds the real-stack test's Linux
-# guest (tests/gpuguest/).  A stock or reference tree gets its shimmed
+# guest (tests/gpu/guest/).  A stock or reference tree gets its shimmed
 # twin's s2attr.ko and programs, which must be built first.  Sources are copied, so one
 # checkout builds for several trees without mixing objects.
 set -euo pipefail
@@ -46,9 +46,9 @@ if [ -z "$stock" ]; then
 	kbuild_ext mod Kbuild src include tests/kunit -- S2ATTR_KUNIT=m
 fi
 note "building test modules for $krel"
-kbuild_ext testmod tests/modules/./ --
+kbuild_ext testmod tests/host/modules/./ --
 
-progs=$(cd "$S2ATTR_TOP/tests/vmm" && ls s2attr_*.c | sed 's/\.c$//')
+progs=$(cd "$S2ATTR_TOP/tests/host/vmm" && ls s2attr_*.c | sed 's/\.c$//')
 if [ -z "$stock" ]; then
 	note "building the test programs on $(basename "$tree")'s KVM selftest library"
 	kst=$tree/tools/testing/selftests/kvm
@@ -58,11 +58,11 @@ if [ -z "$stock" ]; then
 	exec 9>"$tree/.s2attr-kst.lock"
 	flock 9
 	rm -rf "$kst/aarch64/s2attr"
-	cp -a "$S2ATTR_TOP/tests/vmm" "$kst/aarch64/s2attr"
+	cp -a "$S2ATTR_TOP/tests/host/vmm" "$kst/aarch64/s2attr"
 	make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
 		TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
 		TEST_GEN_PROGS_EXTENDED_aarch64= \
-		EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/modules -I$S2ATTR_TOP/tests/vmm/include" 2>&1 |
+		EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/host/modules -I$S2ATTR_TOP/tests/host/vmm/include" 2>&1 |
 		{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
 	flock -u 9
 	for p in $progs; do
@@ -73,11 +73,11 @@ if [ -z "$stock" ]; then
 	ucc=(aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror)
 	mkdir -p "$out/tools"
 	"${ucc[@]}" -I"$S2ATTR_TOP/include" -o "$out/tools/s2attrctl" "$S2ATTR_TOP/tools/s2attrctl.c"
-	"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/policy/s2attr_rawvmm.c"
-	"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/qemu/s2attr_peek.c"
-	"${ucc[@]}" -I"$tree/usr/include" -o "$out/tools/s2attr_vfio" "$S2ATTR_TOP/tests/qemu/s2attr_vfio.c"
-	"${ucc[@]}" -o "$out/tools/gpuload" "$S2ATTR_TOP/tests/gpuguest/gpuload.c"
-	aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/qemu/guest.S"
+	"${ucc[@]}" -o "$out/tools/s2attr_rawvmm" "$S2ATTR_TOP/tests/host/tools/s2attr_rawvmm.c"
+	"${ucc[@]}" -o "$out/tools/s2attr_peek" "$S2ATTR_TOP/tests/host/tools/s2attr_peek.c"
+	"${ucc[@]}" -I"$tree/usr/include" -o "$out/tools/s2attr_vfio" "$S2ATTR_TOP/tests/gpu/host/s2attr_vfio.c"
+	"${ucc[@]}" -o "$out/tools/gpuload" "$S2ATTR_TOP/tests/gpu/guest/gpuload.c"
+	aarch64-linux-gnu-gcc -c -o "$out/tools/guest.o" "$S2ATTR_TOP/tests/guest/guest.S"
 	aarch64-linux-gnu-ld -Ttext=0x40100000 -e _start -o "$out/tools/guest.elf" "$out/tools/guest.o"
 else
 	# The shim adds no UAPI, so the programs of the shimmed twin are
@@ -100,7 +100,7 @@ add_vmm_qemu() {
 
 # The Linux guest of plans "gpu" and "gpufile": this tree's kernel, and an
 # initramfs with the guest's workload and, on a kernel with nvgrace-gpu
-# (whose guest has PCI), its GPU driver (tests/gpuguest/).  The host's
+# (whose guest has PCI), its GPU driver (tests/gpu/guest/).  The host's
 # initramfs for those plans is the usual one and the guest, concatenated.
 gpu_guest() {
 	local g=$out/gpuguest/root
@@ -108,11 +108,11 @@ gpu_guest() {
 	rm -rf "$g"
 	mkdir -p "$g"/{bin,dev,proc,sys,lib/modules} "$out/gpuguest/host/lib/s2attr"
 	if has_gpu "$tree"; then
-		kbuild_ext gpuguest tests/gpuguest/./ --
+		kbuild_ext gpuguest tests/gpu/guest/./ --
 		install -m644 "$out/gpuguest/s2attr_gpuguest.ko" "$g/lib/modules/"
 	fi
 	install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$g/bin/busybox"
-	install -m755 "$S2ATTR_TOP/tests/gpuguest/init" "$g/init"
+	install -m755 "$S2ATTR_TOP/tests/gpu/guest/init" "$g/init"
 	install -m755 "$out/tools/gpuload" "$g/bin/gpuload"
 	(cd "$g" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) \
 		>"$out/gpuguest/host/lib/s2attr/gpuguest.cpio.gz"
@@ -136,8 +136,9 @@ install -m755 "$out/tools/s2attr_rawvmm" "$root/bin/s2attr_vmm_b"
 install -m755 "$out/tools/s2attr_peek" "$out/tools/s2attr_vfio" "$root/bin/"
 install -D -m644 "$out/tools/guest.elf" "$root/lib/s2attr/guest.elf"
 add_vmm_qemu
-install -m755 "$S2ATTR_TOP/tests/guest/init" "$root/init"
-install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$root/bin/"
+install -m755 "$S2ATTR_TOP/tests/host/init" "$root/init"
+install -m644 "$S2ATTR_TOP"/tests/host/*.sh "$S2ATTR_TOP"/tests/gpu/host/*.sh \
+	"$S2ATTR_TOP"/tests/system/*.sh "$root/bin/"
 install -m644 "$out"/testmod/*.ko "$root/lib/modules/"
 # A stock kernel gets the s2attr.ko of its shimmed twin: loading it must
 # fail and say why.

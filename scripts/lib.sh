@@ -29,7 +29,7 @@ kmake_args() {
 ktree() { echo "$S2ATTR_BUILD/linux-$1${2:+-$2}"; }
 
 # has_gpu TREE: the kernel of build tree TREE has nvgrace-gpu (6.8 and
-# later), so the real-stack plans (tests/guest/gpu.sh) run on it.
+# later), so the real-stack plans (tests/gpu/host/gpu.sh) run on it.
 has_gpu() { grep -q '^CONFIG_NVGRACE_GPU_VFIO_PCI=y' "$1/.config" 2>/dev/null; }
 
 # pages_variant PAGES: the kernel variant of a page size ("" for 4k).

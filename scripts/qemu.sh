@@ -3,7 +3,7 @@
 #
 # qemu.sh TREE CPU PLAN LOG: boot the kernel of build tree TREE on QEMU's
 # virt machine with EL2 (so KVM runs inside), CPU model CPU from
-# scripts/cpus.conf, running test plan PLAN of tests/guest/lib.sh; the
+# scripts/cpus.conf, running test plan PLAN of tests/host/lib.sh; the
 # console goes to LOG.  QEMU gets 2 GiB and the kernel mem=768M: the top
 # 1.25 GiB stand for GPU memory (outside the linear map).  Environment:
 # S2ATTR_QEMU_SMP (vCPUs, 2), S2ATTR_QEMU_APPEND (more kernel arguments),
@@ -11,10 +11,10 @@
 # S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each),
 # S2ATTR_DISK (below).
 #
-# Plans "gpu" and "gpu_stock" (tests/guest/gpu.sh) get a Grace host's GPU:
+# Plans "gpu" and "gpu_stock" (tests/gpu/host/gpu.sh) get a Grace host's GPU:
 # a PCI endpoint (QEMU's edu at 00:02.0) behind virtio-iommu (00:01.0),
 # whose device tree node gives nvgrace-gpu its memory's base and size
-# (tests/guest/gpu.dtsi; Grace firmware gives them in ACPI), and a second
+# (tests/gpu/gpu.dtsi; Grace firmware gives them in ACPI), and a second
 # edu (00:03.0) without them.  The memory is 2 GiB of RAM that QEMU shows
 # as the BAR of an ivshmem device (00:04.0), placed as on Grace far above
 # the host's RAM: reserving hotplug memory up to 8 TiB moves the 64-bit
@@ -103,7 +103,7 @@ if [ ${#gpu[@]} -gt 0 ]; then
 		sed -e "s/@PCIE@/$node/" -e "s/@SLOT@/${gpus[i]}/" \
 		    -e "s/@REG@/$(printf '0x%x' $((gpus[i] << 11)))/" \
 		    -e "s/@BASE@/$(printf '0x%x' $((base + (i << 31))))/" \
-		    "$S2ATTR_TOP/tests/guest/gpu.dtsi" >>"$dtb.dts"
+		    "$S2ATTR_TOP/tests/gpu/gpu.dtsi" >>"$dtb.dts"
 	done
 	dtc -q -I dts -O dtb -o "$dtb" "$dtb.dts" || die "cannot add the GPU's node to QEMU's device tree"
 	args+=(-dtb "$dtb")

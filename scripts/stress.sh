@@ -9,7 +9,7 @@
 # (default 600; .ci/run uses a short run).  Then: no splat, no leak, every
 # leaf consistent with its VM's final state, no directory of a dead VM, and
 # a sysfs fuzz run as root and as an unprivileged user.  A second boot of
-# the same kernel runs plan failslab (tests/guest/failslab.sh): VMs created
+# the same kernel runs plan failslab (tests/host/failslab.sh): VMs created
 # while s2attr's allocations fail run as stock KVM, nothing leaks, s2attr
 # unloads.
 # S2ATTR_STRESS_SERIES=6.1 runs it on that series (default 6.12),

@@ -5,12 +5,12 @@
 # that boots with systemd (scripts/qemu.sh, S2ATTR_DISK=IMAGE): root
 # filesystem ROOT as scripts/pkgtest.sh left it (the shimmed kernel,
 # s2attr-dkms and s2attr-tools, libvirt and QEMU installed by their
-# packages), and, for plan "libvirt" (tests/guest/libvirt.sh):
+# packages), and, for plan "libvirt" (tests/system/libvirt.sh):
 #   - the operator's own step: "enable guest=gpu-vm-1" in /etc/s2attr/policy
-#   - the test harness (tests/guest/system/): a unit that runs the plan
+#   - the test harness (tests/system/): a unit that runs the plan
 #     named on the kernel command line, the plans, the domain XML, and
 #     from OUT (build/out/<tree>) the oracle module and its reader
-#   - the domains' Linux guest (tests/gpuguest/), where libvirt reads it
+#   - the domains' Linux guest (tests/gpu/guest/), where libvirt reads it
 #   - the s2attr packages in DEBS, to be installed again
 # ROOT is copied, not changed; nothing else is installed.
 set -euo pipefail
@@ -37,11 +37,12 @@ mkdir -p "$stage"
 rsync -aHAX -x "$root/" "$stage/"
 
 install -d "$stage$t/bin"
-install -m644 "$S2ATTR_TOP"/tests/guest/*.sh "$S2ATTR_TOP/tests/guest/system/gpu-vm.xml" \
+install -m644 "$S2ATTR_TOP"/tests/host/*.sh "$S2ATTR_TOP"/tests/gpu/host/*.sh \
+	"$S2ATTR_TOP"/tests/system/*.sh "$S2ATTR_TOP/tests/system/gpu-vm.xml" \
 	"$out/testmod/s2attr_test_oracle.ko" "$stage$t/"
-install -m755 "$S2ATTR_TOP/tests/guest/system/run" "$stage$t/run"
+install -m755 "$S2ATTR_TOP/tests/system/run" "$stage$t/run"
 install -m755 "$out/tools/s2attr_peek" "$out/tools/s2attr_vfio" "$stage$t/bin/"
-install -m644 "$S2ATTR_TOP/tests/guest/system/s2attr-test.service" "$stage/etc/systemd/system/"
+install -m644 "$S2ATTR_TOP/tests/system/s2attr-test.service" "$stage/etc/systemd/system/"
 install -d "$stage/etc/systemd/system/multi-user.target.wants"
 ln -sf /etc/systemd/system/s2attr-test.service \
 	"$stage/etc/systemd/system/multi-user.target.wants/s2attr-test.service"

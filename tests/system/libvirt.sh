@@ -5,12 +5,12 @@
 # filesystem in which it installed the shimmed kernel, s2attr-dkms (built
 # by Debian's dkms), s2attr-tools, and libvirt and QEMU from Debian's
 # archive; systemd runs this plan once the host is up
-# (tests/guest/system/).  The operator's one step was done before boot
+# (tests/system/).  The operator's one step was done before boot
 # (scripts/sysimage.sh): "enable guest=gpu-vm-1" in /etc/s2attr/policy.
 # The host has two GPUs (scripts/qemu.sh); libvirt hands each to a domain
-# of tests/guest/system/gpu-vm.xml: gpu-vm-1, which the policy names, and
+# of tests/system/gpu-vm.xml: gpu-vm-1, which the policy names, and
 # gpu-vm-2, which it does not.  The guests are the real-stack test's, and
-# the helpers of tests/guest/gpu.sh read their results and the stage-2
+# the helpers of tests/gpu/host/gpu.sh read their results and the stage-2
 # descriptors of their VMs (the oracle).
 #
 #   FWB      gpu-vm-2 dies at its first unaligned access (usemem Device),

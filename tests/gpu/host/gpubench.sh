@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Test plan "gpufile_bench", for make bench (scripts/bench.sh), under
-# QEMU's -icount: what the real stack's Linux guest (tests/gpuguest/)
+# QEMU's -icount: what the real stack's Linux guest (tests/gpu/guest/)
 # pays to first touch its GPU node.  As in plan gpufile, node 1 is the
 # nvgrace-shaped provider's usemem, mapped with remap_pfn_range() as
 # nvgrace-gpu maps it, given by memory-backend-file; here 1 GiB of it, of

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * s2attr_gpuguest: the guest side of the real-stack test
- * (tests/guest/gpu.sh).  It does with the GPU that vfio-pci passes through
+ * (tests/gpu/host/gpu.sh).  It does with the GPU that vfio-pci passes through
  * what NVIDIA's guest driver does with a Grace GPU's memory: find the
  * device, map its usemem BAR cacheable (memremap(MEMREMAP_WB)) and its
  * resmem BAR write-combine, use them, then hand the start of usemem to the

@@ -3,7 +3,7 @@
 # Test plan "qemu": a real VMM.  Debian's arm64 qemu-system-aarch64, in the
 # initramfs when scripts/build-tests.sh found it (scripts/vmm-qemu.sh
 # fetches it), runs under KVM here (nested in the outer QEMU) a bare-metal
-# guest (tests/qemu/guest.S) whose NUMA node 1 is the test provider's
+# guest (tests/guest/guest.S) whose NUMA node 1 is the test provider's
 # cacheable PFNMAP memory, given as QEMU users give GPU memory:
 #   -object memory-backend-file,mem-path=/dev/s2attr_pfnmap_wb,share=on
 # The guest writes and reads that memory and reports on its UART; the

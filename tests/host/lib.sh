@@ -2,7 +2,7 @@
 #
 # Test plans run by /init in the QEMU guest.  Each check prints one TAP
 # line ("ok 0 <name>" or "not ok 0 <name>"); the test programs
-# (tests/vmm/) print their own.  The shell only loads modules, starts the
+# (tests/host/vmm/) print their own.  The shell only loads modules, starts the
 # programs and looks at files: every memory-type assertion is a program's,
 # on descriptors read by the oracle or on what the guest and KVM_RUN see.
 
@@ -32,7 +32,7 @@ vmm() {
 	[ $rc -le 1 ] || not_ok "test program '$prog $*' died with status $rc"
 }
 
-# suite SUITE: that suite of every program of PROGS (see tests/vmm/lib/main.c).
+# suite SUITE: that suite of every program of PROGS (see tests/host/vmm/lib/main.c).
 suite() {
 	for prog in $PROGS; do
 		vmm "$prog" "$1"

@@ -5,7 +5,7 @@
 # scripts/qemu.sh gives a GPU's memory in the device tree, bound as on
 # Grace through driver_override; Debian's arm64 QEMU passes it to a Linux
 # guest with -device vfio-pci under KVM (nested here); the guest
-# (tests/gpuguest/) uses usemem and resmem as NVIDIA's driver does, onlines
+# (tests/gpu/guest/) uses usemem and resmem as NVIDIA's driver does, onlines
 # usemem as a NUMA node and runs programs on it, and reports each case as
 # a TAP line on its console, which count here as they are.
 #

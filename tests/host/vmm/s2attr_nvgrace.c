@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * s2attr_nvgrace: memory mapped the way nvgrace-gpu maps GPU memory, by
- * the test provider that imitates it (tests/modules/s2attr_test_nvgrace.c):
+ * the test provider that imitates it (tests/host/modules/s2attr_test_nvgrace.c):
  * usemem cacheable and resmem write-combine with VM_ALLOW_ANY_UNCACHED,
  * each mapped whole at mmap() with remap_pfn_range() (page-sized stage-1
  * entries) and vm_pgoff set to the start PFN.  Each region is one memslot,

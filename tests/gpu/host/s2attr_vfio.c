@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * s2attr_vfio: the host's own view of a vfio-pci device, for the real-stack
- * test (tests/guest/gpu.sh).  It opens the device through its IOMMU group
+ * test (tests/gpu/host/gpu.sh).  It opens the device through its IOMMU group
  * and a type1v2 container, as QEMU does, so it can run only while no VMM
  * holds the group.
  *

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Test plan "gpufile": the real stack's Linux guest and workload
-# (tests/gpuguest/) where there is no nvgrace-gpu to pass through (6.1;
+# (tests/gpu/guest/) where there is no nvgrace-gpu to pass through (6.1;
 # on 6.12 too, to compare).  Debian's arm64 QEMU gives the guest the
 # nvgrace-shaped provider's usemem, which is mapped as nvgrace-gpu maps
 # it, as NUMA node 1:

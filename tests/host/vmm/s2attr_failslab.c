@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * s2attr_failslab: VMs created while the kernel's fault injection fails
- * s2attr's allocations (tests/guest/failslab.sh aims failslab at
+ * s2attr's allocations (tests/host/failslab.sh aims failslab at
  * s2attr.ko's text and loads s2attr with default_enabled=1 and a policy
  * that enables every VM).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The s2attr test library, shared by the test programs of tests/vmm/.
+ * The s2attr test library, shared by the test programs of tests/host/vmm/.
  * Built on the KVM selftest library of the kernel under test; everything
  * runs inside the QEMU guest that runs that kernel.
  *
@@ -158,7 +158,7 @@ bool insmod_s2attr(const char *args);
 bool rmmod_s2attr(void);
 
 /*
- * A suite is what a plan of tests/guest/lib.sh asks for, named for the
+ * A suite is what a plan of tests/host/lib.sh asks for, named for the
  * state s2attr is in when it runs (see lib/main.c); a program lists the
  * cases it has for each.
  */

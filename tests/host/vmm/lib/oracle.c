@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The stage-2 oracle's client: the leaf descriptor KVM installed for an
- * IPA, read from the page tables by tests/modules/s2attr_test_oracle.c,
+ * IPA, read from the page tables by tests/host/modules/s2attr_test_oracle.c,
  * and what it says about the memory type.
  */
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #   make -C <tree>/tools/testing/selftests/kvm -f Makefile -f <this file> \
 #	TEST_GEN_PROGS_aarch64="aarch64/s2attr/s2attr_types ..."
 #
-# with tests/vmm/ copied to aarch64/s2attr/ of that directory.  The test
+# with tests/host/vmm/ copied to aarch64/s2attr/ of that directory.  The test
 # library (lib/) is compiled once and linked into every program, after the
 # selftest library: 6.12 links $(LIBKVM_OBJS), 6.1 a program's
 # prerequisites.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * gpuload: ordinary programs on a Grace GPU's memory, as a guest runs them
- * once the GPU's memory is a NUMA node (tests/gpuguest/init onlines it).
+ * once the GPU's memory is a NUMA node (tests/gpu/guest/init onlines it).
  * Every mapping is bound to that node with MPOL_BIND, and where each page
  * landed is asked of the kernel (move_pages() without a target node), so
  * a case that ran from ordinary RAM fails.

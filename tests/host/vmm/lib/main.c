@@ -4,7 +4,7 @@
  *
  * Usage: <program> <suite> [fwb=0|1] [dic=0|1] [seconds=N]
  *
- * A suite is named for the state the plan (tests/guest/lib.sh) leaves
+ * A suite is named for the state the plan (tests/host/lib.sh) leaves
  * s2attr in when it runs it:
  *
  *   stock	s2attr not loaded (a stock kernel, or the shim alone)
@@ -12,7 +12,7 @@
  *   default	s2attr loaded with default_enabled=1
  *   preload	s2attr not loaded; the cases load and unload it themselves
  *   dump, demo, bench, stress	what their names say
- *   failslab	s2attr loaded, its allocations failing (tests/guest/failslab.sh)
+ *   failslab	s2attr loaded, its allocations failing (tests/host/failslab.sh)
  *   blocks_bench	make bench's stage-2 blocks, on any kernel
  *
  * A program runs the cases it lists for the suite, and nothing (no TAP
