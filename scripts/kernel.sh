@@ -58,8 +58,10 @@ done
 [ -z "$stock" ] || frags+=(/dev/null)
 
 # What the tree is made from: base (source and configuration) and stamp
-# (that and the patches).
-base=$( { echo "$pkg $ver $variant"; cat "${frags[@]}"; } | sha256sum | cut -c1-16)
+# (that and the patches).  The fragments count by their settings, not
+# their comments: a comment does not rebuild a kernel.
+base=$( { echo "$pkg $ver $variant"; grep -hv -e '^#' -e '^$' "${frags[@]}"; } |
+	sha256sum | cut -c1-16)
 stamp=$( { echo "$base"; cat "${patches[@]}" "${refs[@]}"; } | sha256sum | cut -c1-16)
 # The patches the tree carries: the shim, or for a stock tree the
 # reference patches if any.
