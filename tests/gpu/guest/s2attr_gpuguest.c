@@ -10,7 +10,8 @@
  *
  * The cases run on the last S2ATTR_GG_WINDOW bytes of each BAR, apart from
  * what is onlined; each prints one TAP line on the console as it ends, so
- * a VM killed by a case shows the last case that completed.  The aligned
+ * a VM killed by a case shows the last case that completed.  A case the
+ * CPU cannot run is reported as skipped, with the reason.  The aligned
  * case comes first: it completes on stage-2 Device too, the unaligned one
  * after it does not (KVM_RUN fails with EFAULT and QEMU stops the VM).
  * The host reads each BAR's last bytes back through its own mapping
@@ -30,6 +31,7 @@
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/unaligned.h>
 #include <asm/cpufeature.h>
 
@@ -60,6 +62,38 @@ static char *s2attr_gg_stamp = "none";
 module_param_named(stamp, s2attr_gg_stamp, charp, 0444);
 MODULE_PARM_DESC(stamp, "This run's word, written where the host reads it back");
 
+/*
+ * Where the usemem this module added lies: outputs, for /init to hand to
+ * gpuload, which checks that the frames of its pages are in that range (a
+ * NUMA node can hold RAM besides the GPU's memory, so "on the node" alone
+ * does not prove "in GPU memory").  Both are 0 until the memory is added,
+ * which happens once, in s2attr_gg_init(), before insmod returns.
+ */
+static u64 s2attr_gg_added_base;
+static u64 s2attr_gg_added_size;
+
+/* An output cannot be set: a load that tries fails rather than lie. */
+static int s2attr_gg_param_refuse(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+/* 0x-prefixed hex: what shell arithmetic and strtoull(..., 0) both read. */
+static int s2attr_gg_param_get_hex(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "0x%llx\n", *(const u64 *)kp->arg);
+}
+
+static const struct kernel_param_ops s2attr_gg_param_output_ops = {
+	.set	= s2attr_gg_param_refuse,
+	.get	= s2attr_gg_param_get_hex,
+};
+
+module_param_cb(added_base, &s2attr_gg_param_output_ops, &s2attr_gg_added_base, 0444);
+MODULE_PARM_DESC(added_base, "Read-only: guest-physical start of the usemem added (0 until added)");
+module_param_cb(added_size, &s2attr_gg_param_output_ops, &s2attr_gg_added_size, 0444);
+MODULE_PARM_DESC(added_size, "Read-only: bytes of usemem added (0 until added)");
+
 /**
  * struct s2attr_gg_bar - one of the GPU's memory BARs as the guest maps it
  * @name:	"usemem" or "resmem"
@@ -83,11 +117,22 @@ static struct s2attr_gg_bar s2attr_gg_bars[] = {
 	{ "resmem", S2ATTR_GG_RESMEM_BAR, MEMREMAP_WC },
 };
 
+/*
+ * TAP case names: the host compares them with the list of cases it
+ * expects, so a name is the same string in every run.  Figures (sizes,
+ * addresses, return values) go on "# " lines of their own.
+ */
 static unsigned int s2attr_gg_tap;
 
 static void s2attr_gg_result(int ret, const struct s2attr_gg_bar *b, const char *what)
 {
 	pr_notice("%s %u %s: %s\n", ret ? "not ok" : "ok", ++s2attr_gg_tap, b->name, what);
+}
+
+/* A case that cannot run here: it passes, with the reason (TAP's SKIP). */
+static void s2attr_gg_skip(const struct s2attr_gg_bar *b, const char *what, const char *why)
+{
+	pr_notice("ok %u %s: %s # SKIP %s\n", ++s2attr_gg_tap, b->name, what, why);
 }
 
 /* A word no two offsets of a window share, so a misplaced access shows. */
@@ -179,16 +224,17 @@ static int s2attr_gg_exclusive(u8 *w)
 	return *p == 1000 ? 0 : -EIO;
 }
 
-/* LSE atomics: LDADD and CAS, where the CPU has them. */
+static bool s2attr_gg_has_lse(void)
+{
+	return cpus_have_final_cap(ARM64_HAS_LSE_ATOMICS);
+}
+
+/* LSE atomics: LDADD and CAS; only where s2attr_gg_has_lse(). */
 static int s2attr_gg_lse(u8 *w)
 {
 	u64 *p = (u64 *)(w + SZ_8M + SZ_4K), old, cmp = 1000;
 	unsigned int i;
 
-	if (!cpus_have_final_cap(ARM64_HAS_LSE_ATOMICS)) {
-		pr_notice("# the CPU has no LSE atomics\n");
-		return -EOPNOTSUPP;
-	}
 	*p = 0;
 	for (i = 0; i < 1000; i++)
 		asm volatile(".arch_extension lse\n"
@@ -212,11 +258,18 @@ static int s2attr_gg_pattern_all(u8 *w)
  * @name:	what is done, as reported
  * @mask:	the BARs it runs on (bit 0 usemem, bit 1 resmem)
  * @run:	does it on the window's mapping; 0 if it completed right
+ * @has:	whether the CPU can run it; NULL: every CPU can
+ * @skip:	why it is skipped where @has is false, after "# SKIP"
+ *
+ * A case that cannot run is reported as skipped, under the same name, so
+ * that every run reports the same cases and a skip is not a failure.
  */
 struct s2attr_gg_case {
 	const char *name;
 	unsigned int mask;
 	int (*run)(u8 *w);
+	bool (*has)(void);
+	const char *skip;
 };
 
 #define S2ATTR_GG_USE	BIT(0)
@@ -230,14 +283,17 @@ static const struct s2attr_gg_case s2attr_gg_cases[] = {
 	{ "memset zeroes with DC ZVA",		S2ATTR_GG_USE,	s2attr_gg_memset },
 	{ "memcpy at unaligned offsets",	S2ATTR_GG_BOTH,	s2attr_gg_memcpy },
 	{ "exclusives (LDXR/STXR)",		S2ATTR_GG_USE,	s2attr_gg_exclusive },
-	{ "LSE atomics (LDADD, CAS)",		S2ATTR_GG_USE,	s2attr_gg_lse },
-	{ "16 MiB pattern written and read back", S2ATTR_GG_BOTH, s2attr_gg_pattern_all },
+	{ "LSE atomics (LDADD, CAS)",		S2ATTR_GG_USE,	s2attr_gg_lse,
+	  s2attr_gg_has_lse, "the CPU has no LSE atomics" },
+	{ "pattern over the whole window written and read back",
+						S2ATTR_GG_BOTH,	s2attr_gg_pattern_all },
 };
 
 /* Run the cases of one BAR on its window, then leave the host's stamp. */
 static int s2attr_gg_exercise(struct s2attr_gg_bar *b, unsigned int mask)
 {
-	size_t i, off = b->size - S2ATTR_GG_WINDOW;
+	size_t off = b->size - S2ATTR_GG_WINDOW;
+	const struct s2attr_gg_case *c;
 	char stamp[64];
 	int ret, fails = 0;
 
@@ -246,11 +302,17 @@ static int s2attr_gg_exercise(struct s2attr_gg_bar *b, unsigned int mask)
 		pr_err("%s: cannot memremap %pa+%zx\n", b->name, &b->start, off);
 		return -ENOMEM;
 	}
-	for (i = 0; i < ARRAY_SIZE(s2attr_gg_cases); i++) {
-		if (!(s2attr_gg_cases[i].mask & mask))
+	pr_notice("# %s: the window: %u MiB at BAR offset 0x%zx\n", b->name,
+		  S2ATTR_GG_WINDOW >> 20, off);
+	for (c = s2attr_gg_cases; c < s2attr_gg_cases + ARRAY_SIZE(s2attr_gg_cases); c++) {
+		if (!(c->mask & mask))
 			continue;
-		ret = s2attr_gg_cases[i].run(b->window);
-		s2attr_gg_result(ret, b, s2attr_gg_cases[i].name);
+		if (c->has && !c->has()) {
+			s2attr_gg_skip(b, c->name, c->skip);
+			continue;
+		}
+		ret = c->run(b->window);
+		s2attr_gg_result(ret, b, c->name);
 		fails += !!ret;
 	}
 	snprintf(stamp, sizeof(stamp), "s2attr-gpuguest %s %s", b->name, s2attr_gg_stamp);
@@ -291,18 +353,44 @@ static int s2attr_gg_check_online(const struct s2attr_gg_bar *use)
 	return 0;
 }
 
-static int s2attr_gg_online(const struct s2attr_gg_bar *use)
+/* The online case's name; its figures go on a "# " line. */
+#define S2ATTR_GG_ONLINE	"added to its NUMA node as driver-managed memory"
+
+/**
+ * s2attr_gg_online() - hand usemem to the kernel, as NVIDIA's driver does
+ * @use:	the usemem BAR
+ * @ret:	what the cases on the BARs returned: usemem is added only if
+ *		they all passed, since memory once added stays (no hot-remove)
+ *
+ * Reports its case in every run that gets this far: failed when a case
+ * before it failed, skipped when online_size is 0.  On success it sets
+ * the added_base and added_size parameters.
+ *
+ * Context: module init, before the module is live.
+ * Return: @ret if not 0, else what add_memory_driver_managed() returned.
+ */
+static int s2attr_gg_online(const struct s2attr_gg_bar *use, int ret)
 {
 	u64 start = use->start + s2attr_gg_online_offset;
-	int ret;
 
-	if (!s2attr_gg_online_size)
+	if (ret) {
+		pr_notice("# usemem: not added: a case before failed\n");
+		s2attr_gg_result(ret, use, S2ATTR_GG_ONLINE);
+		return ret;
+	}
+	if (!s2attr_gg_online_size) {
+		s2attr_gg_skip(use, S2ATTR_GG_ONLINE, "online_size=0: nothing to add");
 		return 0;
+	}
 	ret = add_memory_driver_managed(s2attr_gg_node, start, s2attr_gg_online_size,
 					"System RAM (s2attr_gpuguest)", MHP_NONE);
-	pr_notice("%s %u usemem: %lu MiB at 0x%llx added to NUMA node %d (%d)\n",
-		  ret ? "not ok" : "ok", ++s2attr_gg_tap, s2attr_gg_online_size >> 20,
-		  (unsigned long long)start, s2attr_gg_node, ret);
+	pr_notice("# usemem: %lu MiB at 0x%llx to NUMA node %d: %d\n",
+		  s2attr_gg_online_size >> 20, start, s2attr_gg_node, ret);
+	if (!ret) {
+		s2attr_gg_added_base = start;
+		s2attr_gg_added_size = s2attr_gg_online_size;
+	}
+	s2attr_gg_result(ret, use, S2ATTR_GG_ONLINE);
 	return ret;
 }
 
@@ -346,7 +434,7 @@ static int s2attr_gg_setup(struct pci_dev *pdev)
 	}
 	ret = s2attr_gg_exercise(use, S2ATTR_GG_USE);
 	ret = s2attr_gg_exercise(res, S2ATTR_GG_RES) ?: ret;
-	ret = ret ?: s2attr_gg_online(use);
+	ret = s2attr_gg_online(use, ret);
 	if (ret)
 		pci_disable_device(pdev);
 	return ret;
