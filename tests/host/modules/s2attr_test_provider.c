@@ -11,7 +11,6 @@
  */
 
 #include <linux/io.h>
-#include <linux/version.h>
 #include <linux/ioport.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -87,9 +86,14 @@ static pgprot_t s2attr_tp_prot(enum s2attr_tp_kind kind, pgprot_t prot)
 	}
 }
 
+/*
+ * 6.3, "mm: introduce vma->vm_flags wrapper functions": vm_flags became
+ * read-only, set through vm_flags_set().  The next commit of that series
+ * renamed VM_LOCKED_CLEAR_MASK to VM_LOCKED_MASK, which tells the two apart.
+ */
 static void s2attr_tp_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef VM_LOCKED_MASK
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -98,7 +102,14 @@ static void s2attr_tp_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 static struct miscdevice s2attr_tp_devs[S2ATTR_TP_NR_ALL];
 
-#ifndef PMD_ORDER	/* before 6.6 */
+/*
+ * 6.6, "mm: remove enum page_entry_size": ->huge_fault() takes a page
+ * order; PMD_ORDER, which the same pull moved to <linux/pgtable.h>, tells
+ * the two apart.
+ */
+#ifdef PMD_ORDER
+#define S2ATTR_TP_HUGE_FAULT_ORDER	1
+#else
 #define PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 #endif
 
@@ -139,7 +150,7 @@ static vm_fault_t s2attr_tp_fault(struct vm_fault *vmf)
 	return s2attr_tp_fault_order(vmf, 0);
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef S2ATTR_TP_HUGE_FAULT_ORDER
 static vm_fault_t s2attr_tp_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	return s2attr_tp_fault_order(vmf, order);
