@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,10 +63,14 @@ static const uint32_t guest_code[] = {
 static const char *label = "rawvmm";
 static int failures;
 
-static void result(int ok, const char *fmt, const char *what, long long got)
+static void __attribute__((format(printf, 2, 3))) result(int ok, const char *fmt, ...)
 {
+	va_list ap;
+
 	printf("%sok 0 %s: ", ok ? "" : "not ", label);
-	printf(fmt, what, got);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
 	putchar('\n');
 	failures += !ok;
 }
@@ -190,11 +195,11 @@ static void check(int kvm, int vm, const char *name, const char *expect)
 	       "%s: enabled is %lld at creation", name, vm_file(name, "enabled"));
 	err = set_slot(vm, 1, REGION_IPA, REGION_SIZE, map_region());
 	if (einval) {
-		result(err == EINVAL, "%s: memslot refused with EINVAL (errno %lld)",
+		result(err == EINVAL, "%s: memslot refused with EINVAL (errno %d)",
 		       name, err);
 		return;
 	}
-	result(!err, "%s: memslot accepted (errno %lld)", name, err);
+	result(!err, "%s: memslot accepted (errno %d)", name, err);
 	vcpu = vcpu_create(kvm, vm);
 	result(vcpu_run(kvm, vcpu) == PATTERN, "%s: the guest read back 0x%llx",
 	       name, PATTERN);
@@ -203,7 +208,7 @@ static void check(int kvm, int vm, const char *name, const char *expect)
 	result(vm_file(name, "faults_normal") == normal,
 	       "%s: faults_normal %lld", name, vm_file(name, "faults_normal"));
 	result(s2_memattr(vm) == (normal ? S2_MEMATTR_FWB_NORMAL : S2_MEMATTR_DEVICE_NGNRE),
-	       "%s: stage-2 MemAttr 0x%llx", name, s2_memattr(vm));
+	       "%s: stage-2 MemAttr 0x%x", name, s2_memattr(vm));
 }
 
 int main(int argc, char **argv)

@@ -68,7 +68,7 @@ static void case_failslab(void)
 		n[state]++;
 		tvm_destroy(&t);
 	}
-	test_result(!bad, "failslab %lu%%: %u VMs each whole: %u stock, %u tracked disabled, %u enabled\n",
+	test_result(!bad, "failslab %lu%%: %d VMs each whole: %u stock, %u tracked disabled, %u enabled\n",
 		    probability, FS_VMS, n[0], n[1], n[2]);
 	/* Every VM's first allocation fails at 100 %, some do at less. */
 	times -= failslab_param("times");

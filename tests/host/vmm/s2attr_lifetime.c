@@ -196,7 +196,7 @@ static void case_reload_loop(void)
 	guest_set(t.vm, &guest_stop, 1);
 	pthread_join(thread, NULL);
 
-	test_result(ok && reloads == RELOAD_CYCLES, "reload loop: %lu of %u rmmod/insmod cycles\n",
+	test_result(ok && reloads == RELOAD_CYCLES, "reload loop: %lu of %d rmmod/insmod cycles\n",
 		    reloads, RELOAD_CYCLES);
 	test_result(t.run_ok && passes > last,
 		    "reload loop: the vCPU faulted through %lu passes of 32 MiB, %lu after the last reload, KVM_RUN never failed\n",

@@ -135,7 +135,7 @@ static uint64_t stress_vms_decisions(void)
 }
 
 /* Writes enabled of random VMs; fails harmlessly while s2attr is out. */
-static void *stress_toggler(void *arg)
+static void *stress_toggler(void *arg __maybe_unused)
 {
 	char path[128];
 
@@ -150,7 +150,7 @@ static void *stress_toggler(void *arg)
 	return NULL;
 }
 
-static void *stress_default_toggler(void *arg)
+static void *stress_default_toggler(void *arg __maybe_unused)
 {
 	while (!stress_stop) {
 		if (!sysfs_write(S2ATTR_SYSFS "/default_enabled",
@@ -161,7 +161,7 @@ static void *stress_default_toggler(void *arg)
 	return NULL;
 }
 
-static void *stress_reloader(void *arg)
+static void *stress_reloader(void *arg __maybe_unused)
 {
 	while (!stress_stop) {
 		/* Those decided between this read and the unload go uncounted. */
@@ -176,7 +176,7 @@ static void *stress_reloader(void *arg)
 }
 
 /* Short-lived VMs: created, faulted once, destroyed, over and over. */
-static void *stress_creator(void *arg)
+static void *stress_creator(void *arg __maybe_unused)
 {
 	struct tvm t;
 
@@ -237,7 +237,7 @@ static void stress_bvm_change(struct bvm *b, uint64_t bp)
 	}
 }
 
-static void *stress_blocker(void *arg)
+static void *stress_blocker(void *arg __maybe_unused)
 {
 	uint64_t bp = host_pmd / host_page;
 	struct leaf l;

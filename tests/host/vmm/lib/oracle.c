@@ -25,7 +25,7 @@ uint64_t s2_desc(struct tvm *t, uint64_t ipa, uint32_t *level, bool *valid)
 	TEST_ASSERT(oracle_fd >= 0, "/dev/s2attr_oracle: %s", strerror(errno));
 	TEST_ASSERT(!ioctl(oracle_fd, S2ATTR_ORACLE_QUERY, &q),
 		    "oracle query failed: %s", strerror(errno));
-	TEST_ASSERT(q.fwb == cpu_fwb, "stage-2 FWB %u, CPU model says %u",
+	TEST_ASSERT(q.fwb == cpu_fwb, "stage-2 FWB %u, CPU model says %d",
 		    q.fwb, cpu_fwb);
 	if (level)
 		*level = q.level;
@@ -46,8 +46,9 @@ enum s2 s2_decode(uint64_t desc, bool valid)
 		return cpu_fwb ? S2_NORMAL : S2_OTHER;
 	case S2_MEMATTR_NORMAL_WB:
 		return cpu_fwb ? S2_OTHER : S2_NORMAL;
+	default:
+		return S2_OTHER;
 	}
-	return S2_OTHER;
 }
 
 /*

@@ -233,7 +233,7 @@ bool __tvm_run(struct tvm *t, uint64_t ops)
 			t->run_ok = true;
 			return true;
 		default:
-			ksft_print_msg("%s: unexpected exit %d (ucall %lu)\n", t->name,
+			ksft_print_msg("%s: unexpected exit %u (ucall %lu)\n", t->name,
 				       t->vcpu->run->exit_reason, uc.cmd);
 			return false;
 		}
@@ -273,7 +273,8 @@ void tvm_zero_page0(struct tvm *t)
 bool tvm_reads_back(struct tvm *t)
 {
 	uint8_t want[PATTERN_SIZE];
-	volatile uint8_t *p = provider_map(t->kind, host_page, t->offset);
+	void *map = provider_map(t->kind, host_page, t->offset);
+	volatile uint8_t *p = map;
 	uint64_t i;
 
 	guest_unaligned_expect(want);
@@ -282,6 +283,6 @@ bool tvm_reads_back(struct tvm *t)
 	if (i < PATTERN_SIZE)
 		ksft_print_msg("%s: read back: byte 0x%lx is 0x%02x, want 0x%02x\n",
 			       t->name, i, p[i], want[i]);
-	munmap((void *)p, host_page);
+	munmap(map, host_page);
 	return i == PATTERN_SIZE;
 }
