@@ -34,7 +34,7 @@ for clock in ${S2ATTR_BENCH_CLOCKS:-wall icount}; do
 	log=$S2ATTR_BUILD/logs/bench-$clock.log
 	note "running the benchmark under QEMU TCG (-cpu neoverse-n2), $clock clock, a few minutes"
 	# One vCPU: the VMM's thread cannot move between CPUs mid-measurement.
-	S2ATTR_QEMU_ICOUNT=$([ $clock = icount ] && echo 1 || echo 0) \
+	S2ATTR_QEMU_ICOUNT=$([ "$clock" = icount ] && echo 1 || echo 0) \
 	S2ATTR_QEMU_SMP=1 S2ATTR_QEMU_TIMEOUT=1800 \
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series")" neoverse-n2 bench "$log" ||
 		die "the benchmark guest did not finish, see ${log#"$S2ATTR_TOP"/}"

@@ -21,6 +21,7 @@ tree=$(ktree "$series" "$variant")
 # s2attr.ko.
 stock=
 case "-$variant-" in *-stock-* | *-ref-*) stock=1 ;; esac
+# shellcheck disable=SC2001 # a regular expression: ${variant/...} has none
 twin=$(ktree "$series" "$(echo "$variant" | sed 's/-\?\(stock\|ref\)//')")
 out=$S2ATTR_BUILD/out/$(basename "$tree")
 read -r -a kargs <<<"$(kmake_args)"
@@ -48,7 +49,11 @@ fi
 note "building test modules for $krel"
 kbuild_ext testmod tests/host/modules/./ --
 
-progs=$(cd "$S2ATTR_TOP/tests/host/vmm" && ls s2attr_*.c | sed 's/\.c$//')
+progs=()
+for p in "$S2ATTR_TOP"/tests/host/vmm/s2attr_*.c; do
+	p=${p##*/}
+	progs+=("${p%.c}")
+done
 if [ -z "$stock" ]; then
 	note "building the test programs on $(basename "$tree")'s KVM selftest library"
 	kst=$tree/tools/testing/selftests/kvm
@@ -60,12 +65,12 @@ if [ -z "$stock" ]; then
 	rm -rf "$kst/aarch64/s2attr"
 	cp -a "$S2ATTR_TOP/tests/host/vmm" "$kst/aarch64/s2attr"
 	make -s -C "$kst" -f Makefile -f aarch64/s2attr/s2attr.mk "${kargs[@]}" OUTPUT="$out/vmm" \
-		TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' $progs)" \
+		TEST_GEN_PROGS_aarch64="$(printf 'aarch64/s2attr/%s ' "${progs[@]}")" \
 		TEST_GEN_PROGS_EXTENDED_aarch64= \
 		EXTRA_CFLAGS="-static -Werror -I$S2ATTR_TOP/tests/host/modules -I$S2ATTR_TOP/tests/host/vmm/include" 2>&1 |
 		{ grep -v -e '^cc1: note: unrecognized command-line option' -e '^At top level:' || true; }
 	flock -u 9
-	for p in $progs; do
+	for p in "${progs[@]}"; do
 		[ -x "$out/vmm/aarch64/s2attr/$p" ] || die "test program $p did not build"
 	done
 
@@ -126,7 +131,7 @@ root=$out/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules}
 install -m755 "$S2ATTR_BUILD/busybox/bin/busybox" "$root/bin/busybox"
-for p in $progs; do
+for p in "${progs[@]}"; do
 	install -m755 "$out/vmm/aarch64/s2attr/$p" "$root/bin/$p"
 done
 install -D -m755 "$out/tools/s2attrctl" "$root/usr/sbin/s2attrctl"

@@ -28,7 +28,7 @@ for f in "$out/tools/s2attr_peek" "$out/tools/s2attr_vfio" \
 	 "$out/gpuguest/host/lib/s2attr/gpuguest.cpio.gz"; do
 	[ -f "$f" ] || die "no $f (scripts/build-tests.sh)"
 done
-[ -x "$root/usr/sbin/libvirtd" ] && [ -x "$root/usr/bin/qemu-system-aarch64" ] ||
+{ [ -x "$root/usr/sbin/libvirtd" ] && [ -x "$root/usr/bin/qemu-system-aarch64" ]; } ||
 	die "$root has no libvirtd or qemu-system-aarch64"
 
 rm -rf "$stage" "$image"
@@ -57,7 +57,7 @@ echo "enable guest=gpu-vm-1" >>"$stage/etc/s2attr/policy"
 ln -sf /dev/null "$stage/etc/systemd/system/serial-getty@ttyAMA0.service"
 echo s2attr-host >"$stage/etc/hostname"
 # Not a first boot, which would have systemd-firstboot prompt on the console.
-cat /proc/sys/kernel/random/uuid | tr -d '-' >"$stage/etc/machine-id"
+tr -d '-' </proc/sys/kernel/random/uuid >"$stage/etc/machine-id"
 
 size=$(( $(du -sm "$stage" | cut -f1) + 1536 ))
 mkfs.ext4 -q -F -L s2attr-root -d "$stage" "$image" "${size}M"

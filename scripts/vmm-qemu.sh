@@ -32,7 +32,8 @@ mkdir -p "$dir/debs" "$dir/root"
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances "qemu-system-arm:arm64=$version" |
 	grep -E '^[a-z0-9].*:arm64$' | grep -vx 'qemu-system-arm:arm64' | sort -u >"$dir/depends"
-(cd "$dir/debs" && apt-get download -q "${from[@]}" "qemu-system-arm:arm64=$version" $(cat "$dir/depends"))
+mapfile -t depends <"$dir/depends"
+(cd "$dir/debs" && apt-get download -q "${from[@]}" "qemu-system-arm:arm64=$version" "${depends[@]}")
 for deb in "$dir"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$dir/root"
 done
