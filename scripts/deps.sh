@@ -27,7 +27,7 @@ esac
 
 pkgs=(make gcc bc bison flex cpio xz-utils gzip patch perl python3 kmod
       libssl-dev libelf-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-      sparse rsync device-tree-compiler)
+      sparse shellcheck rsync device-tree-compiler)
 for s in $(all_series); do
 	pkgs+=("$(series_field "$s" 2)")
 done
