@@ -5,6 +5,7 @@
 # the packages installed in its Debian root: s2attrctl (dynamically
 # linked, with its libraries), /etc/s2attr/policy, the modprobe.d file,
 # the udev rule, kmod as /sbin/modprobe and the kernel's /lib/modules.
+# The cases it reports: tests/host/pkg.cases.
 
 UDEV_RULE=/lib/udev/rules.d/60-s2attr.rules
 
