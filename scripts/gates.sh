@@ -116,11 +116,17 @@ userspace() {
 	[ "$rc" -eq 0 ] || die "user-space warnings (flags: ${uwarn[*]})"
 }
 
-# The shell: scripts/ and .ci/run are bash, the sourced lib.sh and
-# results.sh included, which have no #!.  Sourced files are followed
-# from where their script is.
+# The scripts: each program of scripts/ (a file with a #!) and .ci/run,
+# with what it sources (-x, from where it is) checked as part of it (-a):
+# lib.sh, results.sh, pkgtest/*.sh, whose variables and functions are
+# the sourcing script's, are checked as they run.  A finding in a file
+# that several scripts source is shown once.
 sc_bash() {
-	shellcheck -f gcc -s bash -x -P SCRIPTDIR scripts/*.sh .ci/run
+	local f progs=()
+	for f in scripts/*.sh scripts/*/*.sh .ci/run; do
+		[ "$(head -c 2 "$f" 2>/dev/null)" != "#!" ] || progs+=("$f")
+	done
+	shellcheck -f gcc -x -a -P SCRIPTDIR "${progs[@]}" | sed 's|/\./|/|' | sort -u
 }
 
 # The tests' shell runs under busybox's ash (the test host's /init, the

@@ -56,6 +56,7 @@ series_version() {
 }
 
 # The host's Debian release (bookworm, trixie).
+# shellcheck source=/dev/null # the host's file, not ours to check
 debian_codename() { (. /etc/os-release && echo "${VERSION_CODENAME:-}"); }
 
 # The host's Debian mirror, as its apt sources name it (deb822 or one-line).
