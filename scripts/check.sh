@@ -27,16 +27,22 @@ cpus_for() {
 	awk -v p="$1" '!/^#/ && NF && (p == "4k" || $7 == p) { print $1 }' \
 		"$S2ATTR_TOP/scripts/cpus.conf"
 }
-# cpu_plans CPU TREE: the groups of plans that run on that CPU model
-# besides stock and shim ("ops,gpu"), gpu only if TREE has nvgrace-gpu.
-cpu_plans() {
-	local p
-	p=$(awk -v c="$1" '!/^#/ && $1 == c { print $8 }' "$S2ATTR_TOP/scripts/cpus.conf")
-	has_gpu "$2" || p=$(echo "$p" | tr , '\n' | grep -vx gpu | paste -sd,)
-	echo "${p:--}"
+# plans_on CPU: the plans of tests/plans.conf that make check runs on CPU,
+# one "PLAN KERNEL" line each, in the registry's order.
+plans_on() {
+	awk -v groups=",$(cpu_field "$1" 8)," '!/^#/ && NF && $2 != "-" &&
+		($3 == "all" || index(groups, "," $3 ",")) { print $1, $2 }' \
+		"$S2ATTR_TOP/tests/plans.conf"
 }
-# in_plans GROUP PLANS: GROUP is one of the comma-separated PLANS.
-in_plans() { [[ ",$2," == *",$1,"* ]]; }
+# plan_runs PLAN SERIES: the plan's needs hold on SERIES' kernels.  A plan
+# that needs nvgrace-gpu runs where the series' config fragments ask for
+# it; scripts/kernel.sh fails a tree in which a fragment did not take.
+plan_runs() {
+	[ "$(plan_field "$1" 5)" != nvgrace ] ||
+		cat "$S2ATTR_TOP/scripts/kconfig/test.config" \
+		    "$S2ATTR_TOP/scripts/kconfig/$2.config" 2>/dev/null |
+		grep -q '^CONFIG_NVGRACE_GPU_VFIO_PCI=y'
+}
 logs=$S2ATTR_BUILD/logs
 # same_dump PREFIX DIR A B: the descriptors of two runs are identical.
 same_dump() {
@@ -76,6 +82,10 @@ build_matrix() {
 	step "$name: build the stock test image (its modules, the shimmed programs)" "$S2ATTR_TOP/scripts/build-tests.sh" "$s" "${v:+$v-}stock" || return
 	step "$name: s2attr.ko builds without warnings with W=1 and sparse (C=2)" \
 		"$S2ATTR_TOP/scripts/gates.sh" build "$s" "$v"
+	step "$name: the test modules build without warnings with W=1 and sparse (C=2)" \
+		"$S2ATTR_TOP/scripts/gates.sh" testmods "$s" "$v"
+	step "$name: the test programs and s2attrctl compile without warnings (gates.sh userspace)" \
+		"$S2ATTR_TOP/scripts/gates.sh" userspace "$s" "$v"
 	return 0
 }
 
@@ -90,24 +100,22 @@ replay() {
 	done <"$1"
 }
 
-# collect_matrix NAME PAGES TREE: the results of a matrix's QEMU runs.
+# collect_matrix NAME SERIES PAGES: the results of a matrix's QEMU runs,
+# each plan's compared with the cases it must report on that CPU.
 collect_matrix() {
-	local name=$1 cpu dir plans
-	for cpu in $(cpus_for "$2"); do
+	local name=$1 cpu dir plan kernel facts
+	for cpu in $(cpus_for "$3"); do
 		dir=$logs/$name-$cpu
-		plans=$(cpu_plans "$cpu" "$3")
-		collect "$dir/stock.log" "$name/$cpu/stock"
-		collect "$dir/shim.log" "$name/$cpu"
-		if in_plans ops "$plans"; then
-			collect "$dir/policy_stock.log" "$name/$cpu/stock"
-			collect "$dir/policy.log" "$name/$cpu/policy"
-			collect "$dir/qemu.log" "$name/$cpu/qemu"
-		fi
-		if in_plans gpu "$plans"; then
-			collect "$dir/gpu_stock.log" "$name/$cpu/stock"
-			collect "$dir/gpu.log" "$name/$cpu/gpu"
-		fi
-		! in_plans gpufile "$plans" || collect "$dir/gpufile.log" "$name/$cpu/gpufile"
+		facts=$(plan_facts "$cpu" "$2" "$3")
+		while read -r plan kernel; do
+			if ! plan_runs "$plan" "$2"; then
+				result SKIP "$name/$cpu/$plan: $2's kernel has no nvgrace-gpu (Linux 6.8 and later)"
+				continue
+			fi
+			# shellcheck disable=SC2086 # facts are words
+			collect "$dir/$plan.log" "$name/$cpu/$plan" \
+				"$S2ATTR_TOP/tests/$(plan_field "$plan" 6)" $facts
+		done < <(plans_on "$cpu")
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled
 	done
@@ -136,35 +144,38 @@ done < <(matrices)
 
 # The QEMU runs of every CPU model of every built matrix in one pool,
 # S2ATTR_JOBS at a time (default: one per host core; a guest keeps about
-# one core busy).  Each input line is "NAME STOCK-TREE SHIM-TREE CPU PLANS".
+# one core busy).  Each input line is "DIR STOCK-TREE SHIM-TREE CPU
+# PLAN:KERNEL...", the plans of tests/plans.conf in the registry's order.
 t0=$SECONDS
+# shellcheck disable=SC2016 # the inner shell (sh -c) expands them
 for m in ${built[@]+"${built[@]}"}; do
 	read -r name s p <<<"$m"
 	v=$(pages_variant "$p")
 	for cpu in $(cpus_for "$p"); do
 		rm -rf "$logs/$name-$cpu"
 		mkdir -p "$logs/$name-$cpu"
-		echo "$name $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu $(cpu_plans "$cpu" "$(ktree "$s" "$v")")"
+		echo "$logs/$name-$cpu $(ktree "$s" "${v:+$v-}stock") $(ktree "$s" "$v") $cpu" \
+			"$(plans_on "$cpu" | while read -r plan kernel; do
+				! plan_runs "$plan" "$s" || echo "$plan:$kernel"; done | paste -sd' ')"
 	done
 done | xargs -P "${S2ATTR_JOBS:-$(nproc)}" -L 1 sh -c '
-	top=$1 dir=$2/$3-$6 stock=$4 shim=$5 cpu=$6 ops= gpu= gpufile=
-	case ,$7, in *,ops,*) ops=1 ;; esac
-	case ,$7, in *,gpu,*) gpu=1 ;; esac
-	case ,$7, in *,gpufile,*) gpufile=1 ;; esac
-	for plan in stock ${ops:+policy_stock} ${gpu:+gpu_stock}; do
-		"$top/scripts/qemu.sh" "$stock" "$cpu" $plan "$dir/$plan.log"
-	done
-	for plan in shim ${ops:+policy qemu} ${gpu:+gpu} ${gpufile:+gpufile}; do
-		"$top/scripts/qemu.sh" "$shim" "$cpu" $plan "$dir/$plan.log"
-	done' sh "$S2ATTR_TOP" "$logs"
+	top=$1 dir=$2 stock=$3 shim=$4 cpu=$5
+	shift 5
+	for pk in "$@"; do
+		tree=$shim
+		[ "${pk#*:}" != stock ] || tree=$stock
+		"$top/scripts/qemu.sh" "$tree" "$cpu" "${pk%:*}" "$dir/${pk%:*}.log"
+	done' sh "$S2ATTR_TOP"
 echo "# the QEMU runs took $((SECONDS - t0)) s"
 for m in ${built[@]+"${built[@]}"}; do
 	read -r name s p <<<"$m"
-	collect_matrix "$name" "$p" "$(ktree "$s" "$(pages_variant "$p")")"
+	collect_matrix "$name" "$s" "$p"
 done
 
-step "checkpatch.pl --strict: src/ include/ tests/kunit/ patches/" \
+step "checkpatch.pl --strict: src/ include/ tests/kunit/ tests/host/modules/ tests/gpu/guest/ patches/" \
 	"$S2ATTR_TOP/scripts/gates.sh" checkpatch
+step "shellcheck: scripts/, .ci/run and the shell of tests/" \
+	"$S2ATTR_TOP/scripts/gates.sh" shellcheck
 
 # make clean must not reach into build/: kbuild's own clean of the
 # top directory deleted every kernel tree's objects.

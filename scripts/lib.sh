@@ -29,8 +29,26 @@ kmake_args() {
 ktree() { echo "$S2ATTR_BUILD/linux-$1${2:+-$2}"; }
 
 # has_gpu TREE: the kernel of build tree TREE has nvgrace-gpu (6.8 and
-# later), so the real-stack plans (tests/gpu/host/gpu.sh) run on it.
+# later), so the real-stack guest has its GPU driver (scripts/build-tests.sh).
 has_gpu() { grep -q '^CONFIG_NVGRACE_GPU_VFIO_PCI=y' "$1/.config" 2>/dev/null; }
+
+# plan_field PLAN COLUMN: a column of tests/plans.conf for PLAN (2 kernel,
+# 3 cpus, 4 machine, 5 needs, 6 cases).
+plan_field() {
+	awk -v p="$1" -v c="$2" '!/^#/ && $1 == p { print $c }' "$S2ATTR_TOP/tests/plans.conf"
+}
+
+# cpu_field CPU COLUMN: a column of scripts/cpus.conf for CPU (5 FWB, 6 DIC,
+# 8 the groups of plans it runs).
+cpu_field() {
+	awk -v c="$1" -v n="$2" '!/^#/ && $1 == c { print $n }' "$S2ATTR_TOP/scripts/cpus.conf"
+}
+
+# plan_facts CPU SERIES PAGES: what a plan's cases are chosen by
+# (scripts/results.sh), as FACT=VALUE words.
+plan_facts() {
+	echo "cpu=$1 fwb=$(cpu_field "$1" 5) dic=$(cpu_field "$1" 6) series=$2 pages=$3"
+}
 
 # pages_variant PAGES: the kernel variant of a page size ("" for 4k).
 pages_variant() { [ "$1" = 4k ] || echo "$1"; }

@@ -3,7 +3,7 @@
 #
 # qemu.sh TREE CPU PLAN LOG: boot the kernel of build tree TREE on QEMU's
 # virt machine with EL2 (so KVM runs inside), CPU model CPU from
-# scripts/cpus.conf, running test plan PLAN of tests/host/lib.sh; the
+# scripts/cpus.conf, running test plan PLAN of tests/plans.conf; the
 # console goes to LOG.  QEMU gets 2 GiB and the kernel mem=768M: the top
 # 1.25 GiB stand for GPU memory (outside the linear map).  Environment:
 # S2ATTR_QEMU_SMP (vCPUs, 2), S2ATTR_QEMU_APPEND (more kernel arguments),
@@ -11,7 +11,8 @@
 # S2ATTR_QEMU_ICOUNT=1 (guest time counts instructions: 1 ns each),
 # S2ATTR_DISK (below).
 #
-# Plans "gpu" and "gpu_stock" (tests/gpu/host/gpu.sh) get a Grace host's GPU:
+# The plan's machine (tests/plans.conf): "plain" is the above.  "gpu"
+# (plans gpu and gpu_stock, tests/gpu/host/gpu.sh) is a Grace host's GPU:
 # a PCI endpoint (QEMU's edu at 00:02.0) behind virtio-iommu (00:01.0),
 # whose device tree node gives nvgrace-gpu its memory's base and size
 # (tests/gpu/gpu.dtsi; Grace firmware gives them in ACPI), and a second
@@ -24,13 +25,14 @@
 # in bytes) whenever the VMM clears memory decoding, which QEMU does at
 # every reset; nvgrace-gpu has no fault handler to map them again.  The
 # device tree is QEMU's own for the command line, with the node added.
-# Plans "gpufile" and "gpufile_bench" get only the Linux guest that those
-# plans run.  Plan "libvirt" gets two such GPUs, as a Grace Blackwell host
+# "gpufile" is only the Linux guest that plans gpufile and gpufile_bench
+# run.  "gpu2" (plan libvirt) is two such GPUs, as a Grace Blackwell host
 # has: 00:02.0 and 00:05.0, whose memory is the two halves of a 4 GiB BAR.
 #
 # S2ATTR_DISK=IMAGE boots instead a root filesystem image (ext4, on a
 # virtio disk; scripts/sysimage.sh) with its own init (systemd), and all of
 # QEMU's RAM, 3 GiB; what the run writes to the disk is dropped.
+# shellcheck disable=SC2054 # QEMU's options separate their fields with commas
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -40,22 +42,24 @@ plan=${3:?}
 log=${4:?}
 timeout=${S2ATTR_QEMU_TIMEOUT:-900}
 
-read -r _ model machine extra fwb dic _ < <(awk -v c="$cpu" '!/^#/ && $1 == c' "$S2ATTR_TOP/scripts/cpus.conf")
+read -r _ model mopts extra fwb dic _ < <(awk -v c="$cpu" '!/^#/ && $1 == c' "$S2ATTR_TOP/scripts/cpus.conf")
 [ -n "${model:-}" ] || die "unknown CPU '$cpu' (see scripts/cpus.conf)"
-[ "$machine" != - ] || machine=
+[ "$mopts" != - ] || mopts=
 [ "$extra" != - ] || extra=
 
 out=$S2ATTR_BUILD/out/$(basename "$tree")
 initrd=${S2ATTR_INITRD:-$out/initramfs.cpio.gz}
+machine=$(plan_field "$plan" 4)
+[ -n "$machine" ] || die "unknown plan '$plan' (see tests/plans.conf)"
 ram=2048
 gpu=()
 # The GPUs' slots: each has 2 GiB of the memory.
 gpus=(2)
-case $plan in
-libvirt)
+case $machine in
+gpu2)
 	gpus=(2 5)
 	;&
-gpu | gpu_stock)
+gpu)
 	ram=2048,slots=1,maxmem=8T
 	gpu=(-object "memory-backend-ram,id=gpumem,size=$((2 * ${#gpus[@]}))G,share=on"
 	     -device ivshmem-plain,memdev=gpumem,addr=04.0
@@ -63,7 +67,7 @@ gpu | gpu_stock)
 	[ ${#gpus[@]} = 1 ] || gpu+=(-device edu,addr=05.0)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
-gpufile | gpufile_bench)
+gpufile)
 	initrd=${S2ATTR_INITRD:-$out/initramfs-gpu.cpio.gz}
 	;;
 esac
@@ -83,7 +87,7 @@ append="$append ${S2ATTR_QEMU_APPEND:-}"
 
 accel=(-accel tcg,thread=multi)
 [ "${S2ATTR_QEMU_ICOUNT:-0}" = 0 ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
-args=(-machine "virt,virtualization=on,gic-version=3${machine:+,$machine}" -cpu "$model"
+args=(-machine "virt,virtualization=on,gic-version=3${mopts:+,$mopts}" -cpu "$model"
       "${accel[@]}" -smp "${S2ATTR_QEMU_SMP:-2}" -m "$ram" ${gpu[@]+"${gpu[@]}"}
       -nographic -nic none -no-reboot -monitor none -serial stdio
       -kernel "$tree/arch/arm64/boot/Image" "${boot[@]}" -append "$append")
@@ -97,7 +101,8 @@ if [ ${#gpu[@]} -gt 0 ]; then
 	# last of its ranges, <0x3000000 PCI-HI PCI-LO CPU-HI CPU-LO SIZE-HI SIZE-LO>.
 	node=$(sed -n 's/^\t\(pcie@[0-9a-f]*\) {$/\1/p' "$dtb.dts" | head -n 1)
 	base=$(sed -n "/^\t$node {/,/^\t};/s/^\t\tranges = <.* \(0x[0-9a-f]*\) \(0x[0-9a-f]*\) 0x[0-9a-f]* 0x[0-9a-f]*>;$/\1 \2/p" "$dtb.dts")
-	[ -n "$node" ] && [ -n "$base" ] || die "no PCI host bridge in QEMU's device tree"
+	[ -n "$node" ] || die "no PCI host bridge in QEMU's device tree"
+	[ -n "$base" ] || die "no 64-bit window of $node in QEMU's device tree"
 	base=$(( ${base% *} << 32 | ${base#* } ))
 	for i in "${!gpus[@]}"; do
 		sed -e "s/@PCIE@/$node/" -e "s/@SLOT@/${gpus[i]}/" \

@@ -24,13 +24,13 @@ failslab_aim() {
 
 plan_failslab() {
 	load_test_modules
-	check "failslab is available" test -d $FAILSLAB || return
+	setup "failslab is available" test -d $FAILSLAB || return
 	kmemleak_clear
 	check "insmod s2attr default_enabled=1" \
 		insmod $MODS/s2attr.ko default_enabled=1 || return
 	# A policy, so that matching it allocates too.
-	check "a policy that enables every VM" sh -c "echo enable >$SYS/policy"
-	check "failslab aimed at s2attr's text" failslab_aim
+	setup "a policy that enables every VM" sh -c "echo enable >$SYS/policy"
+	setup "failslab aimed at s2attr's text" failslab_aim
 	# Last with the injection off: s2attr works as before.
 	for p in 100 10 3 0; do
 		echo $p >$FAILSLAB/probability

@@ -6,6 +6,8 @@
 # programs and looks at files: every memory-type assertion is a program's,
 # on descriptors read by the oracle or on what the guest and KVM_RUN see.
 
+# Set by /init from the kernel command line (scripts/qemu.sh).
+: "${s2test_fwb:=0}" "${s2test_dic:=0}" "${s2test_mem:=}" "${s2test_cmd:=}"
 MODS=/lib/modules
 SYS=/sys/kernel/s2attr
 # The test programs that a suite runs through, in this order.
@@ -21,15 +23,39 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; return 1; fi
 }
 
-# vmm PROG SUITE [ARG...]: run a suite of one test program; a program that
-# dies before reporting all its results (an assertion, a signal) is a
-# failure of its own.
+# setup NAME CMD...: a step the plan's cases need (a fixture: load a
+# provider, bind a driver), which tests nothing of s2attr: no result when
+# it works, a failure (named "setup: NAME") when it does not, after which
+# the cases that need it do not report, and the host names each of them.
+setup() {
+	name=$1
+	shift
+	if "$@"; then echo "# setup: $name"; else not_ok "setup: $name"; return 1; fi
+}
+
+# vmm PROG SUITE [ARG...]: run a suite of one test program, its TAP lines
+# passed on as they come, then one named result "program PROG SUITE": ok
+# if the program ran to its end (exit status 0 or 1: 1 when one of its
+# cases failed, which counts on its own line) and reported as many results
+# as its TAP plan announces.  A program that dies (an assertion, a signal)
+# or stops short fails it.  A program with no case for SUITE prints
+# nothing, and nothing is reported for it.
 vmm() {
 	prog=$1
+	suite=$2
 	shift
-	"/bin/$prog" "$@" "fwb=$s2test_fwb" "dic=$s2test_dic"
-	rc=$?
-	[ $rc -le 1 ] || not_ok "test program '$prog $*' died with status $rc"
+	{ "/bin/$prog" "$@" "fwb=$s2test_fwb" "dic=$s2test_dic" 2>&1; echo $? >/tmp/vmm.rc; } |
+		tee /tmp/vmm.out
+	rc=$(cat /tmp/vmm.rc)
+	[ -s /tmp/vmm.out ] || [ "$rc" != 0 ] || return 0
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' /tmp/vmm.out)
+	n=$(grep -cE '^(not )?ok [0-9]+' /tmp/vmm.out)
+	echo "# program $prog $suite: exit status $rc, $n results, TAP plan ${plan:-missing}"
+	if [ "$rc" -le 1 ] && [ "${plan:-x}" = "$n" ]; then
+		ok "program $prog $suite"
+	else
+		not_ok "program $prog $suite"
+	fi
 }
 
 # suite SUITE: that suite of every program of PROGS (see tests/host/vmm/lib/main.c).
@@ -42,10 +68,10 @@ suite() {
 load_test_modules() {
 	base=${s2test_mem%,*}
 	size=${s2test_mem#*,}
-	check "load the PFNMAP provider" \
+	setup "load the PFNMAP provider" \
 		insmod $MODS/s2attr_test_provider.ko base="$base" size="$size"
-	check "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko
-	check "load the nvgrace-shaped provider" \
+	setup "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko
+	setup "load the nvgrace-shaped provider" \
 		insmod $MODS/s2attr_test_nvgrace.ko base="$base" size="$size"
 }
 
@@ -144,7 +170,7 @@ plan_bench() {
 # s2attr is gone, so only leaks of the run are reported.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 kmemleak_clear() {
-	check "kmemleak is available" test -w $KMEMLEAK && echo clear >$KMEMLEAK
+	setup "kmemleak is available" test -w $KMEMLEAK && echo clear >$KMEMLEAK
 }
 kmemleak_check() {
 	sleep 6
@@ -184,6 +210,7 @@ plan_demo() {
 plan_cmd() {
 	load_test_modules
 	insmod $MODS/s2attr.ko
+	# shellcheck disable=SC2046 # the command's words
 	timeout 60 $(echo "$s2test_cmd" | tr , ' ')
 	echo "exit status $?"
 }

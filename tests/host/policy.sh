@@ -72,7 +72,8 @@ policy_runs() {
 	for i in $(seq 20); do
 		out=$(policy_run "$1 run $i" 2>&1) || { fails=$((fails + 1)); echo "$out"; }
 	done
-	check "$1: 20 runs, each VM as its rule says from its first fault ($fails failed)" \
+	echo "# $1: $fails of 20 runs failed"
+	check "$1: 20 runs, each VM as its rule says from its first fault" \
 		test $fails = 0
 }
 
@@ -137,9 +138,11 @@ ctl_vm() {
 		'\"name\": \"$held\", \"pid\": $pid, \"comm\": \"s2attr_vmm_b\", \"guest\": \"held-vm\", \"enabled\": false, \"faults_normal\": 0, \"faults_stock\": 1'"
 	enabled=$SYS/vms/$held/enabled
 	check "s2attrctl enable --guest held-vm" sh -c "$CTL enable --guest held-vm && grep -qx 1 $enabled"
-	check "s2attrctl disable --pid $pid" sh -c "$CTL disable --pid $pid && grep -qx 0 $enabled"
-	check "s2attrctl enable $held" sh -c "$CTL enable $held && grep -qx 1 $enabled"
-	check "s2attrctl disable $held" sh -c "$CTL disable $held && grep -qx 0 $enabled"
+	echo "# the held VM: $held, its VMM's pid $pid"
+	check "s2attrctl disable --pid PID (the held VM's VMM)" \
+		sh -c "$CTL disable --pid $pid && grep -qx 0 $enabled"
+	check "s2attrctl enable NAME (the held VM)" sh -c "$CTL enable $held && grep -qx 1 $enabled"
+	check "s2attrctl disable NAME (the held VM)" sh -c "$CTL disable $held && grep -qx 0 $enabled"
 	exec 8>&-
 	wait
 	cat /tmp/held.out

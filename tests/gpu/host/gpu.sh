@@ -66,17 +66,19 @@ gpu_memory() {
 		  "$(printf '0x%016x' "0x$(od -An -tx1 "$dt/nvidia,gpu-mem-base-pa" | tr -d ' \n')")" ]
 }
 
+# gpu_host: the test host as a Grace host: nvgrace-gpu has the GPU.  All
+# of it is the fixture, which works as well without s2attr.
 gpu_host() {
-	check "the GPU's memory is at the base its device tree node gives" gpu_memory
-	check "nvgrace-gpu binds to $GPU_BDF through driver_override" gpu_bind $GPU_BDF
-	check "$GPU_BDF has an IOMMU group (virtio-iommu)" \
-		test -c "/dev/vfio/$(basename "$(readlink /sys/bus/pci/devices/$GPU_BDF/iommu_group)")"
-	check "nvgrace-gpu has its memory: usemem and resmem regions, mappable" \
-		gpu_has_memory $GPU_BDF
+	setup "the GPU's memory is at the base its device tree node gives" gpu_memory &&
+	setup "nvgrace-gpu binds to $GPU_BDF through driver_override" gpu_bind $GPU_BDF &&
+	setup "$GPU_BDF has an IOMMU group (virtio-iommu)" \
+		test -c "/dev/vfio/$(basename "$(readlink /sys/bus/pci/devices/$GPU_BDF/iommu_group)")" &&
+	setup "nvgrace-gpu has its memory: usemem and resmem regions, mappable" \
+		gpu_has_memory $GPU_BDF &&
 	# What the test would see of a device without the memory properties.
-	check "nvgrace-gpu binds to $GPU_BARE, which has no memory properties" gpu_bind $GPU_BARE
-	check "$GPU_BARE: plain vfio-pci ops (no usemem, no resmem) are told apart" \
-		gpu_plain_ops $GPU_BARE
+	setup "nvgrace-gpu binds to $GPU_BARE, which has no memory properties" gpu_bind $GPU_BARE &&
+	setup "$GPU_BARE: plain vfio-pci ops (no usemem, no resmem) are told apart" \
+		gpu_plain_ops $GPU_BARE &&
 	gpu_has_memory $GPU_BDF >/dev/null
 }
 
@@ -117,7 +119,7 @@ gpu_wait() {
 	while [ $t -lt "${2:-$GPU_TIMEOUT}" ]; do
 		grep -q '^S2ATTR-GUEST-END' "/tmp/$1.serial" 2>/dev/null && { end=finished; return; }
 		grep -q 'kvm run failed' "/tmp/$1.out" && { end=died; return; }
-		kill -0 $QPID 2>/dev/null || { end=exited; return; }
+		kill -0 "$QPID" 2>/dev/null || { end=exited; return; }
 		sleep 1
 		t=$((t + 1))
 	done
@@ -158,8 +160,8 @@ gpu_window() {
 gpu_page_kib() { awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps; }
 
 gpu_stop() {
-	kill $QPID 2>/dev/null
-	wait $QPID 2>/dev/null
+	kill "$QPID" 2>/dev/null
+	wait "$QPID" 2>/dev/null
 }
 
 # gpu_exec: what a guest instruction fetch from the GPU's memory must do:
@@ -170,15 +172,26 @@ gpu_exec() { if [ "$s2test_dic" = 0 ]; then echo abort; else echo run; fi; }
 # NAME, enabled.
 gpu_listed() { s2attrctl list | grep -Eq "^$(qemu_vm) +$QPID +qemu-system-aar +$1 +1 "; }
 
+# gpu_dies_at_unaligned NAME: the guest NAME completed its aligned case on
+# usemem, then KVM_RUN failed with EFAULT (QEMU: "kvm run failed Bad
+# address") and the guest reported nothing after it: it died at its first
+# unaligned access.
+gpu_dies_at_unaligned() {
+	[ "$end" = died ] &&
+		grep -Eq '(^| )ok [0-9]+ usemem: aligned 8-byte stores and loads' "/tmp/$1.serial" &&
+		grep -q 'kvm run failed Bad address' "/tmp/$1.out" &&
+		! grep -q 'usemem: unaligned' "/tmp/$1.serial"
+}
+
 # gpu_dies NAME: stock KVM's Device mapping of usemem kills the guest at its
 # first unaligned access, right after the aligned one completed.
 gpu_dies() {
 	gpu_start "$1" none run
 	gpu_wait "$1"
 	gpu_report "$1"
-	check "gpu, $1: the guest dies at its first unaligned access to usemem: KVM_RUN EFAULT ($end)" \
-		sh -c "[ $end = died ] && grep -q 'kvm run failed Bad address' /tmp/$1.out &&
-		       ! grep -q 'usemem: unaligned' /tmp/$1.serial"
+	echo "# gpu, $1: the guest's run: $end"
+	check "gpu, $1: the guest completes the aligned case and dies at its first unaligned access to usemem: KVM_RUN EFAULT" \
+		gpu_dies_at_unaligned "$1"
 	check "gpu, $1: usemem is Device in stage 2, in pages" \
 		test "$(gpu_leaf "$1" "$(gpu_window "$1" usemem)")" = "$GPU_PAGE 0x1"
 	gpu_stop
@@ -198,9 +211,10 @@ gpu_usemem_blocks() {
 # page of the window the guest used.
 gpu_faults() {
 	vm=$(qemu_vm)
-	check "$1: faults_normal > 0; faults_stock only resmem's ($(cat $SYS/vms/$vm/faults_stock))" \
+	echo "# $1: faults_normal $(cat "$SYS/vms/$vm/faults_normal"), faults_stock $(cat "$SYS/vms/$vm/faults_stock")"
+	check "$1: faults_normal > 0; faults_stock only resmem's" \
 		sh -c "! grep -qx 0 $SYS/vms/$vm/faults_normal &&
-		       [ $(cat $SYS/vms/$vm/faults_stock) -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
+		       [ $(cat "$SYS/vms/$vm/faults_stock") -le $((GPU_WINDOW / 1024 / $(gpu_page_kib))) ]"
 }
 
 # gpu_completes NAME: the VM the policy enabled runs the whole guest;
@@ -210,7 +224,8 @@ gpu_completes() {
 	gpu_start "$1" "$stamp" "$(gpu_exec)"
 	gpu_wait "$1"
 	gpu_report "$1"
-	check "gpu, $1: the guest ran to its end ($end)" test "$end" = finished
+	echo "# gpu, $1: the guest's run: $end"
+	check "gpu, $1: the guest ran to its end" test "$end" = finished
 	gpu_usemem_blocks "gpu, $1" "$1"
 	leaf=$(gpu_leaf "$1" "$(gpu_window "$1" resmem)")
 	check "gpu, $1: resmem is Normal-NC in stage 2 (write-combine, VM_ALLOW_ANY_UNCACHED)" \
@@ -233,7 +248,8 @@ gpu_refused() {
 	gpu_start "$1" none run
 	gpu_wait "$1"
 	gpu_report "$1"
-	check "gpu, $1, no FWB: QEMU stops at the GPU memory's memslot: Invalid argument ($end)" \
+	echo "# gpu, $1: the guest's run: $end"
+	check "gpu, $1, no FWB: QEMU stops at the GPU memory's memslot: Invalid argument" \
 		sh -c "[ $end = exited ] && [ ! -s /tmp/$1.serial ] &&
 		       grep -q 'KVM_SET_USER_MEMORY_REGION2\{0,1\} failed.*Invalid argument' /tmp/$1.out"
 	check "gpu, $1, no FWB: s2attr logs the refusal" \
@@ -242,9 +258,9 @@ gpu_refused() {
 }
 
 gpu_ready() {
-	[ -x $QEMU ] || { not_ok "no $QEMU in the initramfs (scripts/vmm-qemu.sh)"; return 1; }
-	[ -f /lib/s2attr/gpuguest.cpio.gz ] || { not_ok "no Linux guest in the initramfs"; return 1; }
-	check "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko || return
+	setup "the initramfs has QEMU (scripts/vmm-qemu.sh)" test -x $QEMU &&
+	setup "the initramfs has the Linux guest" test -f /lib/s2attr/gpuguest.cpio.gz &&
+	setup "load the stage-2 oracle" insmod $MODS/s2attr_test_oracle.ko || return
 	echo "# $($QEMU --version | head -n 1)"
 	gpu_host
 }

@@ -34,7 +34,7 @@ gpubench() {
 gpubench_run() {
 	gpu_qemu bench "s2gg_node=boot s2gg_exec=touch s2gg_mib=$GPUBENCH_MIB" -m 1280M \
 		-object memory-backend-ram,id=ram0,size=256M \
-		-object memory-backend-file,id=gpu,mem-path=/dev/s2attr_nvgrace_usemem,share=on,size=1G,$2 \
+		-object "memory-backend-file,id=gpu,mem-path=/dev/s2attr_nvgrace_usemem,share=on,size=1G,$2" \
 		-numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1,memdev=gpu
 	gpu_wait bench 1500
 	gpu_report bench gpufile_bench

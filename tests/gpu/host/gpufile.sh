@@ -45,12 +45,13 @@ gpufile_completes() {
 	gpufile_start "$1" "$(gpu_exec)"
 	gpu_wait "$1"
 	gpu_report "$1" gpufile
-	check "gpufile, $1: the guest ran to its end ($end)" test "$end" = finished
+	echo "# gpufile, $1: the guest's run: $end"
+	check "gpufile, $1: the guest ran to its end" test "$end" = finished
 	vm=$(qemu_vm)
 	data=$(gpufile_data "$1")
-	check "gpufile, $1: node 1's first page is Normal-WB in stage 2 (level $level)" \
+	check "gpufile, $1: node 1's first page is Normal-WB in stage 2, a block (4 KiB pages) or a page" \
 		test "$(gpu_leaf "$1" $GPUFILE_NODE_IPA)" = "$level 0x6"
-	check "gpufile, $1: the kernel's node 1 data is Normal-WB in stage 2 (level $level)" \
+	check "gpufile, $1: the kernel's node 1 data is Normal-WB in stage 2, a block (4 KiB pages) or a page" \
 		test "$(gpu_leaf "$1" "$data")" = "$level 0x6"
 	check "gpufile, $1: faults_stock 0, faults_normal > 0" sh -c \
 		"grep -qx 0 $SYS/vms/$vm/faults_stock && ! grep -qx 0 $SYS/vms/$vm/faults_normal"
@@ -67,7 +68,8 @@ gpufile_dies() {
 	gpufile_start "$1" run
 	gpu_wait "$1" 60
 	gpu_report "$1" gpufile
-	check "gpufile, $1: the guest does not reach its /init ($end)" sh -c \
+	echo "# gpufile, $1: the guest's run: $end"
+	check "gpufile, $1: the guest does not reach its /init" sh -c \
 		"[ $end = timeout ] && ! grep -q S2ATTR-GUEST-BEGIN /tmp/$1.serial"
 	check "gpufile, $1: node 1's top page is Device in stage 2, a page" \
 		test "$(gpu_leaf "$1" $GPUFILE_NODE_TOP)" = "$GPU_PAGE 0x1"
@@ -75,8 +77,8 @@ gpufile_dies() {
 }
 
 plan_gpufile() {
-	[ -x $QEMU ] || { not_ok "no $QEMU in the initramfs (scripts/vmm-qemu.sh)"; return; }
-	[ -f /lib/s2attr/gpuguest.cpio.gz ] || { not_ok "no Linux guest in the initramfs"; return; }
+	setup "the initramfs has QEMU (scripts/vmm-qemu.sh)" test -x $QEMU &&
+	setup "the initramfs has the Linux guest" test -f /lib/s2attr/gpuguest.cpio.gz || return
 	if [ "$s2test_fwb" != 1 ]; then
 		echo "ok 0 gpufile # SKIP no FWB: an enabled VM's memslot is refused (plans qemu, gpu)"
 		return

@@ -184,31 +184,42 @@ static unsigned int s2_memattr(int vm)
 	return q.valid ? S2_DESC_MEMATTR(q.desc) : 0;
 }
 
-/* The VM's state right after KVM_CREATE_VM, and after the guest ran. */
+/*
+ * The VM's state right after KVM_CREATE_VM, and after the guest ran.  A
+ * result's name says what is expected, so that it is the same in every
+ * run; what was seen, and the VM's name, go to comment lines.
+ */
 static void check(int kvm, int vm, const char *name, const char *expect)
 {
 	int normal = !strcmp(expect, "normal");
 	int einval = !strcmp(expect, "einval");
+	unsigned int attr, want;
+	long long seen;
 	int err, vcpu;
 
-	result(vm_file(name, "enabled") == (normal || einval),
-	       "%s: enabled is %lld at creation", name, vm_file(name, "enabled"));
+	printf("# %s: VM %s\n", label, name);
+	seen = vm_file(name, "enabled");
+	printf("# %s: enabled %lld\n", label, seen);
+	result(seen == (normal || einval), "enabled is %d at creation", normal || einval);
 	err = set_slot(vm, 1, REGION_IPA, REGION_SIZE, map_region());
+	printf("# %s: memslot: errno %d\n", label, err);
 	if (einval) {
-		result(err == EINVAL, "%s: memslot refused with EINVAL (errno %d)",
-		       name, err);
+		result(err == EINVAL, "memslot refused with EINVAL");
 		return;
 	}
-	result(!err, "%s: memslot accepted (errno %d)", name, err);
+	result(!err, "memslot accepted");
 	vcpu = vcpu_create(kvm, vm);
-	result(vcpu_run(kvm, vcpu) == PATTERN, "%s: the guest read back 0x%llx",
-	       name, PATTERN);
-	result(vm_file(name, "faults_stock") == !normal,
-	       "%s: faults_stock %lld", name, vm_file(name, "faults_stock"));
-	result(vm_file(name, "faults_normal") == normal,
-	       "%s: faults_normal %lld", name, vm_file(name, "faults_normal"));
-	result(s2_memattr(vm) == (normal ? S2_MEMATTR_FWB_NORMAL : S2_MEMATTR_DEVICE_NGNRE),
-	       "%s: stage-2 MemAttr 0x%x", name, s2_memattr(vm));
+	result(vcpu_run(kvm, vcpu) == PATTERN, "the guest read back 0x%llx", PATTERN);
+	seen = vm_file(name, "faults_stock");
+	printf("# %s: faults_stock %lld\n", label, seen);
+	result(seen == !normal, "faults_stock %d", !normal);
+	seen = vm_file(name, "faults_normal");
+	printf("# %s: faults_normal %lld\n", label, seen);
+	result(seen == normal, "faults_normal %d", normal);
+	attr = s2_memattr(vm);
+	want = normal ? S2_MEMATTR_FWB_NORMAL : S2_MEMATTR_DEVICE_NGNRE;
+	printf("# %s: stage-2 MemAttr 0x%x\n", label, attr);
+	result(attr == want, "stage-2 MemAttr 0x%x", want);
 }
 
 int main(int argc, char **argv)
