@@ -9,7 +9,11 @@
 #   make demo                        Device -> Normal, shown in a QEMU guest
 #   make check                       every test, ends in "N passed, M failed"
 #   make check-full                  make check, and the 64 KiB-page matrix
+#   make plan PLAN=gpu CPU=neoverse-n1   one plan of tests/plans.conf on
+#        [SERIES=6.1] [PAGES=64K]    one CPU model, its cases checked
 #   make mutate                      mutation check of the KUnit suite
+#   make mutate-e2e                  mutants of the shim, the module and a
+#                                    guest test, each caught by make check's plans
 #   make bench                       fault-path benchmark, build/bench.csv
 #   make refcompare                  stage-2 leaves: s2attr against the
 #                                    reference kernel (upstream 6.17's logic)
@@ -37,7 +41,7 @@ else
 KARGS	:= ARCH=arm64
 endif
 
-.PHONY: all modules s2attrctl clean deps kernel demo check check-full mutate bench refcompare stress pkgtest shim-applies
+.PHONY: all modules s2attrctl clean deps kernel demo check check-full plan mutate mutate-e2e bench refcompare stress pkgtest shim-applies
 
 all: modules
 
@@ -76,6 +80,9 @@ check: deps
 check-full: deps
 	S2ATTR_PAGES="4k 64k" scripts/check.sh
 
+plan: deps
+	scripts/plan.sh "$(PLAN)" "$(CPU)" $(SERIES) $(if $(filter 64K,$(PAGES)),64k,4k)
+
 pkgtest: deps
 	scripts/pkgtest.sh $(SERIES) $(if $(filter file,$(origin PAGES)),4k 64k,$(if $(filter 64K,$(PAGES)),64k,4k))
 
@@ -90,6 +97,10 @@ refcompare: deps
 
 shim-applies: deps
 	scripts/shim-applies.sh
+
+mutate-e2e: kernel
+	scripts/build-tests.sh $(SERIES)
+	scripts/mutate-e2e.sh $(SERIES)
 
 mutate: kernel
 	scripts/build-tests.sh $(SERIES)
