@@ -21,6 +21,10 @@
 # version of this script or compiler.  A stock tree is a copy of its
 # built shimmed twin with the shim reverted: only what the shim touches
 # (KVM) is rebuilt, a minute instead of a whole kernel.
+#
+# A series without patches/SERIES/ (7.3, upstream's own handling of
+# cacheable PFNMAP memory, the peer s2attr is measured against) is built
+# stock only, unpacked and built whole: "stock" and "64k-stock".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,8 +36,11 @@ ver=$(series_version "$series")
 [ -n "$ver" ] || die "$pkg is not installed; run scripts/deps.sh"
 
 tree=$(ktree "$series" "$variant")
-patches=("$S2ATTR_TOP"/patches/"$series"/*.patch)
-[ -e "${patches[0]}" ] || die "no patches under patches/$series"
+patches=()
+if [ -d "$S2ATTR_TOP/patches/$series" ]; then
+	patches=("$S2ATTR_TOP"/patches/"$series"/*.patch)
+	[ -e "${patches[0]}" ] || die "no patches under patches/$series"
+fi
 frags=("$S2ATTR_TOP/scripts/kconfig/test.config")
 # What only this series has (scripts/kconfig/SERIES.config).
 [ ! -f "$S2ATTR_TOP/scripts/kconfig/$series.config" ] ||
@@ -54,6 +61,8 @@ for f in ${variant//-/ }; do
 	*) die "unknown variant '$f' in '$variant'" ;;
 	esac
 done
+[ ${#patches[@]} -gt 0 ] || [ -n "$stock" ] ||
+	die "$series has no shim (no patches/$series/): it is built stock only (variant stock, 64k-stock)"
 # The stock kernel's configuration: the same, without the hook.
 [ -z "$stock" ] || frags+=(/dev/null)
 
@@ -62,10 +71,11 @@ done
 # their comments: a comment does not rebuild a kernel.
 base=$( { echo "$pkg $ver $variant"; grep -hv -e '^#' -e '^$' "${frags[@]}"; } |
 	sha256sum | cut -c1-16)
-stamp=$( { echo "$base"; cat "${patches[@]}" "${refs[@]}"; } | sha256sum | cut -c1-16)
+stamp=$( { echo "$base"; cat /dev/null ${patches[@]+"${patches[@]}"} ${refs[@]+"${refs[@]}"}; } |
+	sha256sum | cut -c1-16)
 # The patches the tree carries: the shim, or for a stock tree the
 # reference patches if any.
-if [ -n "$stock" ]; then want=("${refs[@]}"); else want=("${patches[@]}"); fi
+if [ -n "$stock" ]; then want=(${refs[@]+"${refs[@]}"}); else want=("${patches[@]}"); fi
 applied=$tree/.s2attr-applied
 read -r -a kargs <<<"$(kmake_args)"
 
@@ -109,7 +119,7 @@ if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
 	else
 		shim=$(ktree "$series" "$twin")
 		rm -rf "$tree"
-		if [ -n "$stock" ] && "$0" "$series" "$twin" >&2; then
+		if [ -n "$stock" ] && [ ${#patches[@]} -gt 0 ] && "$0" "$series" "$twin" >&2; then
 			note "copying ${shim#"$S2ATTR_TOP"/} and reverting the shim"
 			cp -a "$shim" "$tree"
 			rm -f "$tree/.s2attr-stamp"
