@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # shim-applies.sh [SERIES...]: does the shim apply to every version of each
-# series' source package that the host's archive offers today?  Downloads
-# each version (apt-get download, about 150 MB each, kept under
-# build/shim-applies/), unpacks only the files the shim touches and
-# applies patches/<series>/ to them.  One PASS/FAIL line per version, then
-# "N passed, M failed".  make check builds only the installed version.
+# series' source package that the host's archive offers today (default:
+# every series with patches/)?  Downloads each version (apt-get download,
+# about 150 MB each, kept under build/shim-applies/), unpacks only the
+# files the shim touches and applies patches/<series>/ to them.  One
+# PASS/FAIL line per version, then "N passed, M failed".  make check
+# builds only the installed version.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -45,10 +46,14 @@ try() {
 	rm -rf "$work"
 }
 
-series_list=${*:-$(all_series)}
+# By default every series with a shim: a series without patches/SERIES/
+# (7.3) is built stock only.
+series_list=${*:-$(for s in $(all_series); do
+	[ -d "$S2ATTR_TOP/patches/$s" ] && echo "$s"; done)}
 for s in $series_list; do
 	pkg=$(series_field "$s" 2)
 	[ -n "$pkg" ] || die "unknown series '$s'"
+	[ -d "$S2ATTR_TOP/patches/$s" ] || die "$s has no shim (no patches/$s/)"
 	vers=$(apt-cache madison "$pkg" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -uV)
 	[ -n "$vers" ] || { result FAIL "$s: the archive offers no $pkg (run apt-get update)"; continue; }
 	for v in $vers; do
