@@ -8,9 +8,13 @@
 #    on Debian 12 from bookworm-backports (QEMU 7.2 has no CPU with
 #    CTR_EL0.DIC and does not model memory types).
 #  - The kernel source package of every series of scripts/series.conf, at
-#    the newest version the archive offers.  On Debian 13, linux-source-6.1
-#    comes from Debian 12's archive (it is architecture-independent); that
-#    archive is added pinned at priority 1, so nothing else comes from it.
+#    the newest version the archive offers.  A series whose Debian release
+#    (its third column) is not the host's comes from that release's
+#    archive: the source packages are architecture-independent.  On Debian
+#    13, linux-source-6.1 comes from Debian 12's; on both, linux-source-7.3
+#    from trixie-backports, named explicitly (pkg/suite) as backports are.
+#    A suite apt's sources lack is added pinned at priority 1, so nothing
+#    else comes from it.
 #  - arm64 busybox for the test guests, unpacked under build/.
 #
 # Sources added to apt are files named s2attr-*.sources, so they are easy
@@ -28,8 +32,12 @@ esac
 pkgs=(make gcc bc bison flex cpio xz-utils gzip patch perl python3 kmod
       libssl-dev libelf-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       sparse shellcheck rsync device-tree-compiler)
+# A series from a backports suite is installed from it by name (pkg/suite).
+declare -A from
 for s in $(all_series); do
 	pkgs+=("$(series_field "$s" 2)")
+	[[ $(series_field "$s" 3) != *-backports ]] ||
+		from[$(series_field "$s" 2)]=/$(series_field "$s" 3)
 done
 
 qemu_major() {
@@ -69,26 +77,55 @@ security=$(grep -rhoE 'https?://[^ ]*debian-security' /etc/apt/sources.list \
 	/etc/apt/sources.list.d/ 2>/dev/null | head -n 1 || true)
 [ -n "$security" ] || security=${mirror%/debian}/debian-security
 
+# suite_known SUITE: apt's sources, other than the ones added here, name
+# SUITE (one-line or deb822).
+suite_known() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		 /etc/apt/sources.list.d/*.sources; do
+		[[ -f $f && $f != */s2attr-* ]] || continue
+		awk -v s="$1" '$1 == "deb" && !/security/ { for (i = 3; i <= NF; i++) if ($i == s) f = 1 }
+			$1 == "Suites:" { for (i = 2; i <= NF; i++) if ($i == s) f = 1 }
+			END { exit !f }' "$f" && return 0
+	done
+	return 1
+}
+
+# add_release RELEASE: the archive of a series' Debian release that is not
+# the host's: RELEASE and, for a stable release, its security suite, each
+# only if apt's sources lack it, pinned at priority 1 so that nothing but
+# what is named comes from them.
+add_release() {
+	local suite pin='' suites=("$1")
+	[[ $1 == *-* ]] || suites+=("$1-security")
+	for suite in "${suites[@]}"; do
+		suite_known "$suite" && continue
+		case "$suite" in
+		*-security) add_source "$suite" "$suite" "$security" ;;
+		*) add_source "$suite" "$suite" "$mirror" ;;
+		esac
+		pin+=${pin:+$'\n\n'}$(printf 'Package: *\nPin: release n=%s\nPin-Priority: 1\n' "$suite")
+	done
+	[ -z "$pin" ] || echo "$pin" >"/etc/apt/preferences.d/s2attr-$1"
+}
+
 qemu_from=()
 if [ "$codename" = bookworm ]; then
 	add_source bookworm-backports bookworm-backports "$mirror"
 	qemu_from=(-t bookworm-backports)
-else
-	for s in $(all_series); do
-		[ "$(series_field "$s" 3)" = bookworm ] || continue
-		add_source bookworm bookworm "$mirror"
-		add_source bookworm-security bookworm-security "$security"
-		printf 'Package: *\nPin: release n=bookworm\nPin-Priority: 1\n\nPackage: *\nPin: release n=bookworm-security\nPin-Priority: 1\n' \
-			>/etc/apt/preferences.d/s2attr-bookworm
-		break
-	done
 fi
+for r in $(for s in $(all_series); do series_field "$s" 3; done | sort -u); do
+	[ "$r" = "$codename" ] || add_release "$r"
+done
 note "installing: ${missing[*]}${need_qemu:+ qemu-system-arm ${qemu_from[*]}}${need_busybox:+ busybox-static:arm64}"
 if [ -n "$need_busybox" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64
 fi
 apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
+	for i in "${!missing[@]}"; do
+		missing[i]+=${from[${missing[i]}]:-}
+	done
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
 		die "apt-get install ${missing[*]} failed"
 fi
