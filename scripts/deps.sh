@@ -84,7 +84,7 @@ suite_known() {
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		 /etc/apt/sources.list.d/*.sources; do
 		[[ -f $f && $f != */s2attr-* ]] || continue
-		awk -v s="$1" '$1 == "deb" && !/security/ { for (i = 3; i <= NF; i++) if ($i == s) f = 1 }
+		awk -v s="$1" '$1 == "deb" { for (i = 3; i <= NF; i++) if ($i == s) f = 1 }
 			$1 == "Suites:" { for (i = 2; i <= NF; i++) if ($i == s) f = 1 }
 			END { exit !f }' "$f" && return 0
 	done
