@@ -4,13 +4,16 @@
 # kernel.sh SERIES [VARIANT]: leave a patched, configured and built arm64
 # test kernel at build/linux-SERIES[-VARIANT].  VARIANT is a dash-separated
 # list of:
-#   64k     64 KiB pages (scripts/kconfig/64k.config), as Grace hosts run
+#   64k     64 KiB pages (scripts/kconfig/64k.config), as Grace hosts run;
+#           such a kernel also boots as a Debian host (system.config)
+#   system  a 4 KiB-page kernel that boots as a Debian host (make pkgtest:
+#           scripts/kconfig/system.config: disk, ext4, networking, cgroups)
 #   stock   the same kernel without the shim, which the tests compare with
 #   ref     a stock kernel with patches/reference/SERIES/ (test-only:
 #           upstream 6.17's own handling of cacheable PFNMAP memory, which
 #           scripts/refcompare.sh and make bench compare s2attr with)
 #   debug   scripts/kconfig/debug.config (KASAN, lockdep, kmemleak, ...)
-# in that order ("64k-stock", "64k-debug").
+# in that order ("64k-stock", "64k-debug", "system-stock").
 #
 # The source is the installed version of the series' Debian source package
 # (scripts/deps.sh).  A tree is made afresh only when that version or the
@@ -50,7 +53,11 @@ refs=()
 twin=
 for f in ${variant//-/ }; do
 	case "$f" in
-	64k) frags+=("$S2ATTR_TOP/scripts/kconfig/64k.config"); twin=64k ;;
+	64k)
+		frags+=("$S2ATTR_TOP/scripts/kconfig/64k.config" "$S2ATTR_TOP/scripts/kconfig/system.config")
+		twin=64k
+		;;
+	system) frags+=("$S2ATTR_TOP/scripts/kconfig/system.config"); twin+=${twin:+-}system ;;
 	stock) stock=1 ;;
 	ref)
 		stock=1
