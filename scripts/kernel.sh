@@ -28,8 +28,21 @@
 # A series without patches/SERIES/ (7.3, upstream's own handling of
 # cacheable PFNMAP memory, the peer s2attr is measured against) is built
 # stock only, unpacked and built whole: "stock" and "64k-stock".
+#
+# Built trees are also kept in a cache outside the checkout, which a
+# fresh clone of the same commit on the same machine (CI's) copies
+# instead of building: S2ATTR_KCACHE (default /var/cache/s2attr/kernels;
+# "none": no cache).  An entry is keyed on everything the build was made
+# from: the source package's version, the fragments' settings, the
+# patches, this script and the compiler.  The least recently used go
+# beyond S2ATTR_KCACHE_KEEP entries (default 12; a tree is 1.5 to 3 GB).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+# The script is read whole before it runs (bash reads a script as it goes,
+# and a build may wait minutes for its turn): an edit of this file does
+# not change a build that is waiting.
+{
 
 series=${1:?usage: kernel.sh SERIES [VARIANT]}
 variant=${2:-}
@@ -118,6 +131,45 @@ repatch() {
 	done
 }
 
+# What the tree's last complete build was made from: the stamp, this
+# script and the compiler.  make runs only when that changed or the build
+# did not complete; a make that has nothing to do still takes two cores
+# ten seconds to find that out.  The key of the kernel cache.
+built=$( { echo "$stamp"; cat "$0"; "$(kcross)gcc" --version; } | sha256sum | cut -c1-16)
+kcache=${S2ATTR_KCACHE:-/var/cache/s2attr/kernels}
+
+# kcache_get: the tree, from the cache, if it has this build.
+kcache_get() {
+	[ "$kcache" != none ] && [ -f "$kcache/$built/.s2attr-built" ] || return 1
+	note "copying ${tree#"$S2ATTR_TOP"/} from the kernel cache ($kcache/$built)"
+	rm -rf "$tree" "$tree.kcache"
+	cp -a "$kcache/$built" "$tree.kcache"
+	mv "$tree.kcache" "$tree"
+	touch "$kcache/$built"
+}
+
+# kcache_put: the built tree into the cache.  A cache that cannot take it
+# (a full disk) costs the next clone a build, not this one.
+kcache_put() {
+	local e
+	[ "$kcache" != none ] || return 0
+	if ! { mkdir -p "$kcache" && rm -rf "$kcache/$built.new" &&
+	       cp -a "$tree" "$kcache/$built.new" && rm -rf "${kcache:?}/$built" &&
+	       mv "$kcache/$built.new" "$kcache/$built"; }; then
+		note "the kernel cache did not take ${tree#"$S2ATTR_TOP"/}"
+		rm -rf "$kcache/$built.new"
+		return 0
+	fi
+	# shellcheck disable=SC2012 # the cache's own names: hex digits
+	ls -1t "$kcache" | tail -n +$((${S2ATTR_KCACHE_KEEP:-12} + 1)) |
+		while read -r e; do rm -rf "${kcache:?}/$e"; done
+}
+
+if [ "$(cat "$tree/.s2attr-built" 2>/dev/null)" != "$built" ] && kcache_get; then
+	note "kernel ready: ${tree#"$S2ATTR_TOP"/}/arch/arm64/boot/Image"
+	exit 0
+fi
+
 if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
 	if [ "$(cat "$tree/.s2attr-base" 2>/dev/null)" = "$base" ] && [ -d "$applied" ]; then
 		note "re-patching ${tree#"$S2ATTR_TOP"/}: only the patches changed"
@@ -147,11 +199,6 @@ if [ "$(cat "$tree/.s2attr-stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "$stamp" >"$tree/.s2attr-stamp"
 fi
 
-# What the tree's last complete build was made from: the stamp, this
-# script and the compiler.  make runs only when that changed or the build
-# did not complete; a make that has nothing to do still takes two cores
-# ten seconds to find that out.
-built=$( { echo "$stamp"; cat "$0"; "$(kcross)gcc" --version; } | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/.s2attr-built" 2>/dev/null)" = "$built" ]; then
 	note "kernel up to date: ${tree#"$S2ATTR_TOP"/}/arch/arm64/boot/Image"
 	exit 0
@@ -168,4 +215,7 @@ make -C "$tree" -s -j"$(nproc)" "${kargs[@]}" Image modules
 make -C "$tree" -s "${kargs[@]}" headers_install >/dev/null
 flock -u 8
 echo "$built" >"$tree/.s2attr-built"
+kcache_put
 note "kernel ready: ${tree#"$S2ATTR_TOP"/}/arch/arm64/boot/Image"
+exit
+}
