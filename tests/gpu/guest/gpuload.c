@@ -100,7 +100,7 @@ static void child_status(const char *who, int st)
 	if (WIFSIGNALED(st))
 		printf("# %s: killed by %s\n", who, strsignal(WTERMSIG(st)));
 	else if (!WIFEXITED(st) || WEXITSTATUS(st))
-		printf("# %s: exit status 0x%x\n", who, st);
+		printf("# %s: exit status 0x%x\n", who, (unsigned int)st);
 }
 
 /* A mapping of LEN bytes, bound to the GPU's node before it is touched. */
@@ -131,7 +131,7 @@ static int on_node(const uint8_t *p, size_t size)
 	int ok = pages && status;
 
 	for (i = 0; ok && i < n; i++)
-		pages[i] = (void *)(p + i * pagesz);
+		pages[i] = (void *)(uintptr_t)(p + i * pagesz);
 	if (ok && syscall(SYS_move_pages, 0, n, pages, NULL, status, 0)) {
 		perror("# move_pages");
 		ok = 0;
