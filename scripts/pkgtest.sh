@@ -4,7 +4,8 @@
 # pkgtest.sh [SERIES [PAGES...]]: s2attr-dkms and s2attr-tools through the
 # flow a kernel vendor and a host administrator follow, for each of the
 # shimmed test kernels of SERIES with PAGES 4k and 64k (default: both;
-# 64k is the 64 KiB-page kernel, release "-s2attr-64k").  Each kernel is
+# 4k is variant "system" of the 4 KiB-page kernel, which also boots a
+# Debian host; 64k is the 64 KiB-page kernel).  Each kernel is
 # packaged by the kernel's own "make bindeb-pkg" and
 # s2attr by dpkg-buildpackage (for arm64); both are installed in an arm64
 # Debian 12 root filesystem (mmdebstrap; its arm64 programs run on this
@@ -34,8 +35,9 @@
 # is moved there: the host's /lib/modules, /var/lib/dkms and /usr/src are
 # not touched.  Kept for the next run: the kernel packages and the stock
 # headers (until the trees' stamps change), the root filesystem tarball.
-# The first run packages the kernel in build/linux-SERIES, which relinks its
-# vmlinux: do not run it while make check uses that tree.
+# The first run packages the kernel in its tree (build/linux-SERIES-system,
+# build/linux-SERIES-64k), which may relink its vmlinux: do not run it
+# while make check uses that tree.
 #
 #   S2ATTR_PKGTEST_CPUS="neoverse-n2"    CPU models of the QEMU runs (scripts/cpus.conf)
 #   S2ATTR_PKGTEST_SYSCPUS="neoverse-n2 neoverse-n1"   ... of plan "libvirt"
@@ -75,10 +77,13 @@ started=$SECONDS
 trap 'umount_under "$pkg"' EXIT
 trap 'exit 130' INT TERM
 
-# use_kernel PAGES: the kernel the following steps package and test.
+# use_kernel PAGES: the kernel the following steps package and test: one
+# that boots a Debian host (scripts/kconfig/system.config), which every
+# 64 KiB-page kernel is and variant "system" of the 4 KiB-page one.
 use_kernel() {
 	pages=$1
 	variant=$(pages_variant "$pages")
+	[ -n "$variant" ] || variant=system
 	tree=$(ktree "$series" "$variant")
 	stock=$(ktree "$series" "${variant:+$variant-}stock")
 	initrd=$S2ATTR_BUILD/out/$(basename "$tree")/initramfs.cpio.gz

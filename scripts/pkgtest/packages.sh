@@ -49,8 +49,10 @@ kernel_debs() {
 	mkdir -p "$kdebs"
 	cfg=$(sha256sum <"$tree/.config")
 	# -d: Build-Depends-Arch asks for libssl-dev:arm64, for sign-file,
-	# which this config (no module signing) does not build.
-	timeout 1800 make -C "$tree" -s "${kargs[@]}" -j"$(nproc)" DPKG_FLAGS=-d bindeb-pkg
+	# which this config (no module signing) does not build.  One kernel
+	# make at a time (scripts/kernel.sh's lock): it may relink vmlinux.
+	flock "$S2ATTR_BUILD/.kernel-make.lock" timeout 1800 \
+		make -C "$tree" -s "${kargs[@]}" -j"$(nproc)" DPKG_FLAGS=-d bindeb-pkg
 	[ "$(sha256sum <"$tree/.config")" = "$cfg" ] || die "make bindeb-pkg changed $tree/.config"
 	# dpkg-buildpackage leaves its output in the tree's parent, build/.
 	mv "$S2ATTR_BUILD"/linux-*_arm64.deb "$S2ATTR_BUILD"/linux-upstream_* "$kdebs/"
@@ -72,7 +74,7 @@ stock_headers() {
 	[ -x "$stock/scripts/package/install-extmod-build" ] ||
 		die "$stock has no scripts/package/install-extmod-build (6.12 has it, 6.1 not)"
 	rm -rf "$stockhdr"
-	make -C "$stock" -s "${kargs[@]}" run-command \
+	flock "$S2ATTR_BUILD/.kernel-make.lock" make -C "$stock" -s "${kargs[@]}" run-command \
 		KBUILD_RUN_COMMAND="\$(srctree)/scripts/package/install-extmod-build $stockhdr"
 	if grep -q '^CONFIG_KVM_S2ATTR_HOOK=' "$stockhdr/include/config/auto.conf"; then
 		die "$stock has the shim"
