@@ -146,7 +146,9 @@ collect() {
 		"ok "*"# SKIP"*)
 			name=${line%%# SKIP*}
 			name=${name#ok }
-			result SKIP "$prefix: ${name#* }- ${line#*# SKIP }"
+			# A program's skip has no name, only its reason.
+			why=${name#* }
+			result SKIP "$prefix: ${why:+$why- }${line#*# SKIP }"
 			;;
 		"ok "*) name=${line#ok }; result PASS "$prefix: ${name#* }" ;;
 		"not ok "*) name=${line#not ok }; result FAIL "$prefix: ${name#* }" ;;
