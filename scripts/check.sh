@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh: the whole test suite.  Builds the test kernels (shimmed and
-# stock) of every series, the matrices side by side, boots each on every
-# CPU model of the matrix under QEMU and collects one line per test, then
-# runs the kernel-hygiene gates; ends with "N passed, M failed".
+# stock) of every series, the matrices side by side, boots the plans of
+# tests/plans.conf on every CPU model of the matrix under QEMU, counts
+# each run against the cases its plan must report (scripts/results.sh),
+# then runs the kernel-hygiene gates; ends with "N passed, M failed".
 #
 #   S2ATTR_SERIES="6.12"       series to test (default: all with patches/)
 #   S2ATTR_PAGES="4k 64k"      page sizes (default: 4k; make check-full: both)
