@@ -68,10 +68,12 @@ clean:
 deps:
 	scripts/deps.sh
 
-kernel: deps
+kernel:
+	scripts/deps.sh $(SERIES)
 	scripts/kernel.sh $(SERIES) $(VARIANT)
 
-demo: deps
+demo:
+	scripts/deps.sh $${S2ATTR_DEMO_SERIES:-6.12}
 	scripts/demo.sh
 
 check: deps

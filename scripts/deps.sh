@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# deps.sh: install what building and testing s2attr needs on Debian 12
-# (bookworm) or 13 (trixie), only when something is missing.
+# deps.sh [SERIES...]: install what building and testing s2attr needs on
+# Debian 12 (bookworm) or 13 (trixie), only when something is missing.
+# SERIES: the kernel series whose source is needed (default: those the
+# shim supports, every series with patches/; make kernel SERIES=7.3 and
+# the upstream peer name 7.3, whose source is 167 MB more to download).
 #
 #  - QEMU 10 or newer as the host's qemu-system-aarch64: Debian 13's own,
 #    on Debian 12 from bookworm-backports (QEMU 7.2 has no CPU with
 #    CTR_EL0.DIC and does not model memory types).
-#  - The kernel source package of every series of scripts/series.conf, at
+#  - The kernel source package of those series (scripts/series.conf), at
 #    the newest version the archive offers.  A series whose Debian release
 #    (its third column) is not the host's comes from that release's
 #    archive: the source packages are architecture-independent.  On Debian
@@ -22,6 +25,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+want_series=${*:-$(for s in $(all_series); do
+	[ ! -d "$S2ATTR_TOP/patches/$s" ] || echo "$s"; done)}
+for s in $want_series; do
+	[ -n "$(series_field "$s" 2)" ] || die "unknown series '$s' (see scripts/series.conf)"
+done
+
 QEMU_MIN=10
 codename=$(debian_codename)
 case "$codename" in
@@ -34,7 +43,7 @@ pkgs=(make gcc bc bison flex cpio xz-utils gzip patch perl python3 kmod
       sparse shellcheck rsync device-tree-compiler)
 # A series from a backports suite is installed from it by name (pkg/suite).
 declare -A from
-for s in $(all_series); do
+for s in $want_series; do
 	pkgs+=("$(series_field "$s" 2)")
 	[[ $(series_field "$s" 3) != *-backports ]] ||
 		from[$(series_field "$s" 2)]=/$(series_field "$s" 3)
@@ -114,7 +123,7 @@ if [ "$codename" = bookworm ]; then
 	add_source bookworm-backports bookworm-backports "$mirror"
 	qemu_from=(-t bookworm-backports)
 fi
-for r in $(for s in $(all_series); do series_field "$s" 3; done | sort -u); do
+for r in $(for s in $want_series; do series_field "$s" 3; done | sort -u); do
 	[ "$r" = "$codename" ] || add_release "$r"
 done
 note "installing: ${missing[*]}${need_qemu:+ qemu-system-arm ${qemu_from[*]}}${need_busybox:+ busybox-static:arm64}"
@@ -136,7 +145,7 @@ if [ -n "$need_qemu" ]; then
 fi
 [ "$(qemu_major)" -ge "$QEMU_MIN" ] 2>/dev/null ||
 	die "qemu-system-aarch64 is $(qemu_major); the test matrix needs QEMU $QEMU_MIN or newer"
-for s in $(all_series); do
+for s in $want_series; do
 	note "$(series_field "$s" 2) $(series_version "$s")"
 done
 
