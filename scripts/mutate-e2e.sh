@@ -24,18 +24,28 @@ logs=$work/logs
 	die "no test image for $tree (scripts/build-tests.sh $series)"
 read -r -a kargs <<<"$(kmake_args)"
 
-# One mutant per line, fields separated by "|":
-#   NAME | shim or repo | FILE (in the kernel tree, or the repository) |
-#   sed expression | PLAN@CPU ... that must catch it
+# One mutant per line, fields separated by " @@ " (sed expressions have
+# "|" in them):
+#   NAME @@ shim or repo @@ FILE (in the kernel tree, or the repository)
+#   @@ sed expression @@ PLAN@CPU ... that must catch it
 mutants=(
-	"the block walk's contiguity check: every entry follows the first|shim|arch/arm64/kvm/s2attr.c|s/return !((READ_ONCE(ptep\[i\]) ^ want) \& ~KVM_S2ATTR_PTE_STATE);/return true;/|shim@neoverse-n2"
-	"the block walk's VMA bounds: a block may reach outside the VMA|shim|arch/arm64/kvm/s2attr.c|s/if (start < vma->vm_start || start + PMD_SIZE > vma->vm_end ||/if (/|shim@neoverse-n2"
-	"the block walk's presence check: the first entry need not be a valid page|shim|arch/arm64/kvm/s2attr.c|s/if ((first \& PTE_TYPE_MASK) != PTE_TYPE_PAGE ||/if (/|shim@neoverse-n2"
-	"the memslot refusal without FWB: every memslot accepted|repo|src/s2attr_hook.c|s/return d.result == S2ATTR_REFUSE ? -EINVAL : 0;/return 0;/|shim@neoverse-n1 policy@neoverse-n1"
-	"the policy's name match: a guest= rule matches any guest|repo|src/s2attr_rules.c|s/(!\*r->guest || !strcmp(r->guest, id->guest))/1/|policy@neoverse-n2"
-	"the not-enabled path: a VM that is not enabled gets Normal|repo|include/s2attr_policy.h|s/return (struct s2attr_decision){ S2ATTR_STOCK, S2ATTR_WHY_DISABLED };/return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };/|shim@neoverse-n2"
-	"a guest case silently dropped: gpuload skips its fork cases|repo|tests/gpu/guest/gpuload.c|/^[[:space:]]*forked(p);/d|gpufile@neoverse-n2"
+	"the block walk's contiguity check: every entry follows the first @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/return !((READ_ONCE(ptep\[i\]) ^ want) \& ~KVM_S2ATTR_PTE_STATE);/return true;/ @@ shim@neoverse-n2"
+	"the block walk's VMA bounds: a block may reach outside the VMA @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/if (start < vma->vm_start || start + PMD_SIZE > vma->vm_end ||/if (/ @@ shim@neoverse-n2"
+	"the block walk's presence check: the first entry need not be a valid page @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/if ((first \& PTE_TYPE_MASK) != PTE_TYPE_PAGE ||/if (/ @@ shim@neoverse-n2"
+	"the memslot refusal without FWB: every memslot accepted @@ repo @@ src/s2attr_hook.c @@ s/return d.result == S2ATTR_REFUSE ? -EINVAL : 0;/return 0;/ @@ shim@neoverse-n1 policy@neoverse-n1"
+	"the policy's name match: a guest= rule matches any guest @@ repo @@ src/s2attr_rules.c @@ s/(!\*r->guest || !strcmp(r->guest, id->guest))/1/ @@ policy@neoverse-n2"
+	"the not-enabled path: a VM that is not enabled gets Normal @@ repo @@ include/s2attr_policy.h @@ s/return (struct s2attr_decision){ S2ATTR_STOCK, S2ATTR_WHY_DISABLED };/return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };/ @@ shim@neoverse-n2"
+	"a guest case silently dropped: gpuload skips its fork cases @@ repo @@ tests/gpu/guest/gpuload.c @@ /^[[:space:]]*forked(p);/d @@ gpufile@neoverse-n2"
 )
+
+# field N MUTANT: field N (from 1) of a mutant's line.
+field() {
+	local rest=$2 i
+	for ((i = 1; i < $1; i++)); do
+		rest=${rest#* @@ }
+	done
+	echo "${rest%% @@ *}"
+}
 
 # shim_mutant FILE SED: a copy of the kernel tree with SED applied to FILE,
 # built, its test image that of the tree (s2attr.ko and the programs do
@@ -76,7 +86,11 @@ fail=0
 rm -rf "$work"
 mkdir -p "$logs"
 for i in "${!mutants[@]}"; do
-	IFS='|' read -r name where file expr plans <<<"${mutants[i]}"
+	name=$(field 1 "${mutants[i]}")
+	where=$(field 2 "${mutants[i]}")
+	file=$(field 3 "${mutants[i]}")
+	expr=$(field 4 "${mutants[i]}")
+	plans=$(field 5 "${mutants[i]}")
 	note "mutant $i: $name"
 	if [ "$where" = shim ]; then
 		b=$(shim_mutant "$file" "$expr" 2>"$logs/$i-build.log")
