@@ -4,7 +4,8 @@
 # mutate-e2e.sh [SERIES]: mutation check of the end-to-end tests (make
 # mutate-e2e).  Each mutant breaks one thing that s2attr's safety or the
 # tests' honesty rests on: in the shim (the kernel tree's block walk), in
-# the module, or in a test of the nested guest.  The mutant is built (a
+# the module, or in the tests themselves (a case or a program that no
+# longer runs must fail by name).  The mutant is built (a
 # copy of the kernel tree, or of the repository), the plans it touches run
 # on the CPU models named, and their results are counted against the
 # plans' cases as make check counts them: the mutant is killed if a plan
@@ -36,6 +37,8 @@ mutants=(
 	"the policy's name match: a guest= rule matches any guest @@ repo @@ src/s2attr_rules.c @@ s/(!\*r->guest || !strcmp(r->guest, id->guest))/1/ @@ policy@neoverse-n2"
 	"the not-enabled path: a VM that is not enabled gets Normal @@ repo @@ include/s2attr_policy.h @@ s/return (struct s2attr_decision){ S2ATTR_STOCK, S2ATTR_WHY_DISABLED };/return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };/ @@ shim@neoverse-n2"
 	"a guest case silently dropped: gpuload skips its fork cases @@ repo @@ tests/gpu/guest/gpuload.c @@ /^[[:space:]]*forked(p);/d @@ gpufile@neoverse-n2"
+	"a guest case silently dropped: the guest's driver skips DC ZVA @@ repo @@ tests/gpu/guest/s2attr_gpuguest.c @@ /\"memset zeroes with DC ZVA\"/d @@ gpu@neoverse-n2"
+	"a test program silently dropped from the plans @@ repo @@ tests/host/lib.sh @@ s/ s2attr_huge / / @@ shim@neoverse-n2"
 )
 
 # field N MUTANT: field N (from 1) of a mutant's line.
