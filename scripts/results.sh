@@ -91,7 +91,8 @@ case_matches() {
 
 # check_cases PREFIX EXPECTED REPORTED: one FAIL per expected case that
 # was not reported and per reported case that was not expected (or was
-# reported more often than expected); files of one name a line.
+# reported more often than expected).  EXPECTED and REPORTED are files
+# of one name per line.
 check_cases() {
 	local prefix=$1 name i n=0 found
 	local -a want used
@@ -132,7 +133,7 @@ check_cases() {
 # named cases with CASES under those facts.  A SKIP carries its reason
 # ("ok 0 NAME # SKIP REASON").
 collect() {
-	local log=$1 prefix=$2 cases=$3 line name tap
+	local log=$1 prefix=$2 cases=$3 line name why tap
 	shift 3
 	if [ ! -f "$log" ]; then
 		result FAIL "$prefix: the plan did not run (no ${log#"$S2ATTR_TOP"/})"
