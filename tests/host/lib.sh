@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Test plans run by /init in the QEMU guest.  Each check prints one TAP
-# line ("ok 0 <name>" or "not ok 0 <name>"); the test programs
-# (tests/host/vmm/) print their own.  The shell only loads modules, starts the
-# programs and looks at files: every memory-type assertion is a program's,
-# on descriptors read by the oracle or on what the guest and KVM_RUN see.
+# Test plans run by /init on the test host (L1, the outer QEMU's kernel).
+# Each check prints one TAP line ("ok 0 <name>" or "not ok 0 <name>"),
+# which the development machine counts against the plan's cases file
+# (tests/plans.conf); the test programs (tests/host/vmm/) print their own.
+# The shell only loads modules, starts the programs and looks at files:
+# every memory-type assertion is a program's, on descriptors read by the
+# oracle or on what the guest and KVM_RUN see.
 
 # Set by /init from the kernel command line (scripts/qemu.sh).
 : "${s2test_fwb:=0}" "${s2test_dic:=0}" "${s2test_mem:=}" "${s2test_cmd:=}"
