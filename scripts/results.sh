@@ -171,7 +171,7 @@ collect() {
 	fi
 	if grep -Ev '^(ok|not ok) ' "$log.txt" | grep -Eq "$SPLAT"; then
 		result FAIL "$prefix: kernel splat (see ${log#"$S2ATTR_TOP"/}.txt)"
-		grep -Ev '^(ok|not ok) ' "$log.txt" | grep -E -m5 "$SPLAT" | sed 's/^/    /'
+		grep -Ev '^(ok|not ok) ' "$log.txt" | grep -E -m5 "$SPLAT" | sed 's/^/    /' || true
 	else
 		result PASS "$prefix: no kernel splat"
 	fi
