@@ -12,6 +12,7 @@
 # fails.  One line per mutant, then "N passed, M failed"; a mutant that
 # survives, or does not apply, is a failure.  Needs the shimmed kernel of
 # SERIES (default 6.12) and its test image (make check builds both).
+# S2ATTR_MUTANTS="1 4" runs only those mutants (numbered from 0).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
@@ -88,7 +89,7 @@ pass=0
 fail=0
 rm -rf "$work"
 mkdir -p "$logs"
-for i in "${!mutants[@]}"; do
+for i in ${S2ATTR_MUTANTS:-${!mutants[@]}}; do
 	name=$(field 1 "${mutants[i]}")
 	where=$(field 2 "${mutants[i]}")
 	file=$(field 3 "${mutants[i]}")

@@ -15,7 +15,9 @@
  *   memory                                  enabled VM, FWB      stock, VM not enabled
  *   contiguous, written or read             blocks, Normal-WB    Device pages
  *   one entry missing, PFNs not contiguous, pages, Normal-WB;    Device pages
- *   one page write-combine, one read-only   second block: block
+ *   one page write-combine, one read-only,  second block: block
+ *   contiguous but the first block in two
+ *   VMAs (enabled only)
  *
  *   after mapping both blocks               enabled VM, FWB
  *   munmap() of one page                    its block dropped, pages around
@@ -168,6 +170,36 @@ static void case_shapes_enabled(void)
 		return;
 	for (i = 0; i < ARRAY_SIZE(shape_cases); i++)
 		run_shape(&shape_cases[i], true, "enabled");
+}
+
+/*
+ * The first block's second half mapped again, by its own mmap() of the
+ * same offset: the host's entries are as contiguous as before, but the
+ * block spans two VMAs, which may differ in what the host allows (flags,
+ * a driver's fault handler), so it gets pages; the second block, inside
+ * one VMA, is still a block.
+ */
+static void case_two_vmas(void)
+{
+	uint64_t bp = host_pmd / host_page, half = host_pmd / 2;
+	const char *what = "blocks: enabled: the first block in two VMAs";
+	struct bvm b;
+	void *p;
+	int fd;
+
+	if (!blocks_fit(what) || !blocks_have_fwb(what))
+		return;
+	blocks_create(&b, "nvgrace_contig", true);
+	fd = open("/dev/s2attr_nvgrace_contig", O_RDWR);
+	TEST_ASSERT(fd >= 0, "open /dev/s2attr_nvgrace_contig: %s", strerror(errno));
+	p = mmap((uint8_t *)b.t.hva + half, half, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, bvm_offset() + half);
+	TEST_ASSERT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	close(fd);
+	TEST_ASSERT(!bvm_touch(&b, 0, BLOCKS * bp, BVM_NO_SKIP, true), "%s: KVM_RUN", what);
+	bvm_expect(&b, 0, bp, BVM_NO_SKIP, 3, S2_NORMAL, what);
+	bvm_expect(&b, bp, bp, BVM_NO_SKIP, 2, S2_NORMAL, "blocks: enabled: the block after it, in one VMA");
+	bvm_destroy(&b);
 }
 
 /* Both blocks mapped: Normal-WB blocks if @enable, else Device pages. */
@@ -371,8 +403,8 @@ static void case_dump(void)
 
 static const struct suite suites[] = {
 	{ "stock",	{ case_shapes_stock, case_munmap_stock } },
-	{ "module",	{ case_shapes_enabled, case_shapes_not_enabled, case_munmap,
-			  case_mprotect, case_disable } },
+	{ "module",	{ case_shapes_enabled, case_shapes_not_enabled, case_two_vmas,
+			  case_munmap, case_mprotect, case_disable } },
 	{ "default",	{ case_default } },
 	{ "dump",	{ case_dump } },
 };
