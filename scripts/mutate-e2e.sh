@@ -33,7 +33,7 @@ read -r -a kargs <<<"$(kmake_args)"
 mutants=(
 	"the block walk's contiguity check: every entry follows the first @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/return !((READ_ONCE(ptep\[i\]) ^ want) \& ~KVM_S2ATTR_PTE_STATE);/return true;/ @@ shim@neoverse-n2"
 	"the block walk's VMA bounds: a block may reach outside the VMA @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/if (start < vma->vm_start || start + PMD_SIZE > vma->vm_end ||/if (/ @@ shim@neoverse-n2"
-	"the block walk's presence check: the first entry need not be a valid page @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/if ((first \& PTE_TYPE_MASK) != PTE_TYPE_PAGE ||/if (/ @@ shim@neoverse-n2"
+	"the block walk's presence check: only the first and the last entries are looked at @@ shim @@ arch/arm64/kvm/s2attr.c @@ s/for (i = 1; i < PTRS_PER_PTE - 1; i++)/for (i = PTRS_PER_PTE - 1; i < PTRS_PER_PTE - 1; i++)/ @@ shim@neoverse-n2"
 	"the memslot refusal without FWB: every memslot accepted @@ repo @@ src/s2attr_hook.c @@ s/return d.result == S2ATTR_REFUSE ? -EINVAL : 0;/return 0;/ @@ shim@neoverse-n1 policy@neoverse-n1"
 	"the policy's name match: a guest= rule matches any guest @@ repo @@ src/s2attr_rules.c @@ s/(!\*r->guest || !strcmp(r->guest, id->guest))/1/ @@ policy@neoverse-n2"
 	"the not-enabled path: a VM that is not enabled gets Normal @@ repo @@ include/s2attr_policy.h @@ s/return (struct s2attr_decision){ S2ATTR_STOCK, S2ATTR_WHY_DISABLED };/return (struct s2attr_decision){ S2ATTR_NORMAL, S2ATTR_WHY_CACHEABLE };/ @@ shim@neoverse-n2"
