@@ -7,7 +7,10 @@
 # guest with -device vfio-pci under KVM (nested here); the guest
 # (tests/gpu/guest/) uses usemem and resmem as NVIDIA's driver does, onlines
 # usemem as a NUMA node and runs programs on it, and reports each case as
-# a TAP line on its console, which count here as they are.
+# a TAP line on its console, which this plan passes on as its own, named
+# for the guest; the development machine counts them against the plan's
+# cases (gpu.cases, gpu_stock.cases), so a guest case that did not run
+# fails by name.
 #
 #   gpu_stock  the kernel without the shim: the guest dies at its first
 #              unaligned access to usemem (KVM_RUN EFAULT), which stage 2
