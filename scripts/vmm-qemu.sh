@@ -32,7 +32,19 @@ mkdir -p "$dir/debs" "$dir/root"
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances "qemu-system-arm:arm64=$version" |
 	grep -E '^[a-z0-9].*:arm64$' | grep -vx 'qemu-system-arm:arm64' | sort -u >"$dir/depends"
-mapfile -t depends <"$dir/depends"
+# The recursion names every package that could satisfy a dependency,
+# among them ones that only a suite added pinned at priority 1 has
+# (trixie-backports for the upstream kernel's source: its libelf1t64
+# needs a newer glibc): only what apt would install is taken.
+candidate_wanted() {
+	apt-cache policy "$1" | awk '/Candidate:/ { c = $2 }
+		/Version table:/ { t = 1; next }
+		t && ($1 == c || ($1 == "***" && $2 == c)) { print ($NF > 1) ? "yes" : "no"; exit }' |
+		grep -qx yes
+}
+mapfile -t depends < <(while read -r p; do
+	! candidate_wanted "$p" || echo "$p"
+done <"$dir/depends")
 (cd "$dir/debs" && apt-get download -q "${from[@]}" "qemu-system-arm:arm64=$version" "${depends[@]}")
 for deb in "$dir"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$dir/root"
