@@ -104,18 +104,15 @@ replay() {
 # collect_matrix NAME SERIES PAGES: the results of a matrix's QEMU runs,
 # each plan's compared with the cases it must report on that CPU.
 collect_matrix() {
-	local name=$1 cpu dir plan kernel facts
+	local name=$1 cpu dir plan kernel
 	for cpu in $(cpus_for "$3"); do
 		dir=$logs/$name-$cpu
-		facts=$(plan_facts "$cpu" "$2" "$3")
 		while read -r plan kernel; do
 			if ! plan_runs "$plan" "$2"; then
 				result SKIP "$name/$cpu/$plan: $2's kernel has no nvgrace-gpu (Linux 6.8 and later)"
 				continue
 			fi
-			# shellcheck disable=SC2086 # facts are words
-			collect "$dir/$plan.log" "$name/$cpu/$plan" \
-				"$S2ATTR_TOP/tests/$(plan_field "$plan" 6)" $facts
+			collect "$dir/$plan.log" "$name/$cpu/$plan" "$plan" "$cpu" "$2" "$3"
 		done < <(plans_on "$cpu")
 		same_dump "$name/$cpu" "$dir" stock noshim-module
 		same_dump "$name/$cpu" "$dir" stock not-enabled

@@ -108,9 +108,7 @@ for i in ${S2ATTR_MUTANTS:-${!mutants[@]}}; do
 		S2ATTR_BUILD=$b "$S2ATTR_TOP/scripts/qemu.sh" "$b/$(basename "$tree")" "$cpu" "$plan" "$log"
 		# The mutant's results, counted apart: only whether they fail.
 		read -r p0 f0 s0 <<<"$pass $fail $skip"
-		# shellcheck disable=SC2046 # facts are words
-		collect "$log" "mutant $i/$plan/$cpu" "$S2ATTR_TOP/tests/$(plan_field "$plan" 6)" \
-			$(plan_facts "$cpu" "$series" 4k) >"$log.results"
+		collect "$log" "mutant $i/$plan/$cpu" "$plan" "$cpu" "$series" 4k >"$log.results"
 		[ "$fail" = "$f0" ] || killed+=("$pc")
 		pass=$p0 fail=$f0 skip=$s0
 	done

@@ -16,11 +16,8 @@ cpu=${2:?usage: plan.sh PLAN CPU [SERIES [PAGES]]}
 series=${3:-6.12}
 pages=${4:-4k}
 kernel=$(plan_field "$plan" 2)
-cases=$(plan_field "$plan" 6)
 [ -n "$kernel" ] || die "unknown plan '$plan' (see tests/plans.conf)"
 [ "$kernel" != - ] || die "plan '$plan' is run by another target (see tests/plans.conf)"
-[ "$cases" != - ] ||
-	die "plan '$plan' is run by another target (see tests/plans.conf)"
 [ -n "$(cpu_field "$cpu" 1)" ] || die "unknown CPU '$cpu' (see scripts/cpus.conf)"
 case "$pages" in 4k | 64k) ;; *) die "PAGES is 4k or 64k, not '$pages'" ;; esac
 v=$(pages_variant "$pages")
@@ -39,8 +36,6 @@ if [ "$kernel" = stock ]; then
 		sh "$S2ATTR_TOP" "$series" "$v" || { summary; exit 1; }
 fi
 "$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" "$v")" "$cpu" "$plan" "$logs/$plan.log"
-# shellcheck disable=SC2046 # facts are words
-collect "$logs/$plan.log" "$series/$cpu/$plan" "$S2ATTR_TOP/tests/$cases" \
-	$(plan_facts "$cpu" "$series" "$pages")
+collect "$logs/$plan.log" "$series/$cpu/$plan" "$plan" "$cpu" "$series" "$pages"
 summary
 [ "$fail" -eq 0 ]

@@ -128,13 +128,18 @@ check_cases() {
 	echo "    $prefix: $n of ${#want[@]} expected cases reported"
 }
 
-# collect LOG PREFIX CASES FACT=VALUE...: one result per TAP line of a run,
-# the run's own (it completed, no kernel splat), and the comparison of its
-# named cases with CASES under those facts.  A SKIP carries its reason
-# ("ok 0 NAME # SKIP REASON").
+# collect LOG PREFIX PLAN CPU SERIES PAGES: one result per TAP line of a
+# run of PLAN, the run's own (it completed, no kernel splat), and the
+# comparison of its named cases with the plan's cases file
+# (tests/plans.conf) under the facts of CPU, SERIES and PAGES.  A SKIP
+# carries its reason ("ok 0 NAME # SKIP REASON").
 collect() {
-	local log=$1 prefix=$2 cases=$3 line name why tap
-	shift 3
+	local log=$1 prefix=$2 cases line name why tap
+	cases=$S2ATTR_TOP/tests/$(plan_field "$3" 6)
+	if [ ! -f "$cases" ]; then
+		result FAIL "$prefix: plan $3 has no cases file (tests/plans.conf)"
+		return
+	fi
 	if [ ! -f "$log" ]; then
 		result FAIL "$prefix: the plan did not run (no ${log#"$S2ATTR_TOP"/})"
 		return
@@ -162,7 +167,8 @@ collect() {
 		echo "$name" >>"$tap"
 	done < <(sed -n '/^S2ATTR-BEGIN/,/^S2ATTR-DMESG-BEGIN/p' "$log.txt" |
 		 grep -E '^(ok |not ok |# )' | grep -v '^# \(Totals\|Planned\)')
-	expect_cases "$cases" "$@" >"$log.expected"
+	# shellcheck disable=SC2046 # the facts are words
+	expect_cases "$cases" $(plan_facts "$4" "$5" "$6") >"$log.expected"
 	check_cases "$prefix" "$log.expected" "$tap"
 	if grep -q '^S2ATTR-END' "$log.txt"; then
 		result PASS "$prefix: the run completed"

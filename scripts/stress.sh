@@ -29,8 +29,6 @@ case "${S2ATTR_STRESS_PAGES:-4k}" in
 esac
 dir=$logs/stress-$name
 mkdir -p "$dir"
-# What the CPU model has, for the plans' cases (scripts/cpus.conf).
-read -r -a facts <<<"$(plan_facts neoverse-n2 "$series" "${S2ATTR_STRESS_PAGES:-4k}")"
 
 step "$series: build the debug test kernel ($variant)" build_kernel "$series" "$variant" &&
 step "$series: build the debug test programs" \
@@ -39,11 +37,11 @@ step "$series: build the debug test programs" \
 	S2ATTR_QEMU_SMP=4 S2ATTR_QEMU_TIMEOUT=$((seconds * 4 + 900)) \
 	S2ATTR_QEMU_APPEND="s2test_seconds=$seconds" \
 		"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" "$variant")" neoverse-n2 stress "$dir/stress.log"
-	collect "$dir/stress.log" "$name/stress" "$S2ATTR_TOP/tests/$(plan_field stress 6)" "${facts[@]}"
+	collect "$dir/stress.log" "$name/stress" stress neoverse-n2 "$series" "${S2ATTR_STRESS_PAGES:-4k}"
 	tr -d '\r' <"$dir/stress.log" | grep '^stress: ' | sed 's/^/    /'
 	"$S2ATTR_TOP/scripts/qemu.sh" "$(ktree "$series" "$variant")" neoverse-n2 failslab \
 		"$dir/failslab.log"
-	collect "$dir/failslab.log" "$name/failslab" "$S2ATTR_TOP/tests/$(plan_field failslab 6)" "${facts[@]}"
+	collect "$dir/failslab.log" "$name/failslab" failslab neoverse-n2 "$series" "${S2ATTR_STRESS_PAGES:-4k}"
 }
 
 summary

@@ -12,19 +12,13 @@
 # model CPU, from the test initramfs or from image DISK.  Its results are
 # named "KERNEL: QEMU CPU, plan PLAN: CASE" ($name: kernel_flow's).
 qemu_plan() {
-	local cpu=$1 plan=$2 disk=${3:-} dir=$pkg/qemu log cases t=$SECONDS
+	local cpu=$1 plan=$2 disk=${3:-} dir=$pkg/qemu log t=$SECONDS
 	local prefix="$name: QEMU $cpu, plan $plan"
 	log=$dir/$cpu-$plan.log
-	cases=$S2ATTR_TOP/tests/$(plan_field "$plan" 6)
 	rm -f "$log" "$log".*
 	S2ATTR_INITRD=$dir/initramfs.cpio.gz S2ATTR_DISK=$disk \
 		S2ATTR_QEMU_TIMEOUT=$([ -n "$disk" ] && echo 2400 || echo 600) \
 		"$S2ATTR_TOP/scripts/qemu.sh" "$dir/linux" "$cpu" "$plan" "$log" || true
 	note "QEMU $cpu, plan $plan: $((SECONDS - t)) s"
-	if [ ! -f "$cases" ]; then
-		result FAIL "$prefix: no cases file ${cases#"$S2ATTR_TOP"/} (tests/plans.conf)"
-		return 0
-	fi
-	# shellcheck disable=SC2046 # the facts are words
-	collect "$log" "$prefix" "$cases" $(plan_facts "$cpu" "$series" "$pages")
+	collect "$log" "$prefix" "$plan" "$cpu" "$series" "$pages"
 }
